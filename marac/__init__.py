@@ -1,0 +1,167 @@
+"""Community MARAC: the Flask application factory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, render_template, send_from_directory
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from marac.config import PROJECT_ROOT, Settings
+
+csrf = CSRFProtect()
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+    ]
+)
+
+
+def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
+    """Build the app from `settings` (default: the environment) plus test overrides."""
+    settings = settings or Settings.from_env()
+    app = Flask(
+        __name__,
+        static_folder=str(PROJECT_ROOT / "static"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    app.config.update(settings.to_flask())
+    app.config.update(overrides)
+    # One proxy hop (the load balancer) is trusted for the client address and scheme.
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]
+
+    app.jinja_loader = ChoiceLoader(
+        [
+            app.jinja_loader,  # type: ignore[list-item]
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    from govuk_frontend_wtf.main import WTFormsHelpers
+
+    from marac import formatting
+    from marac.db import Database
+
+    Database(app.config["SQLALCHEMY_URL"]).init_app(app)
+    csrf.init_app(app)
+    WTFormsHelpers(app)
+    formatting.register(app)
+
+    from marac.auth import enforce_login_and_idle_timeout, login_manager
+
+    login_manager.init_app(app)
+    app.before_request(enforce_login_and_idle_timeout)
+
+    _register_blueprints(app)
+    _register_assets(app)
+    _register_template_context(app, settings)
+    _register_security_headers(app, settings)
+    _register_error_pages(app)
+
+    from marac.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from marac.accounts.admin_views import bp as admin_bp
+    from marac.accounts.views import bp as accounts_bp
+    from marac.audit.views import bp as audit_bp
+    from marac.home.views import bp as home_bp
+    from marac.pages.views import bp as pages_bp
+    from marac.pages.views import health_bp
+
+    for bp in (accounts_bp, admin_bp, audit_bp, home_bp, pages_bp, health_bp):
+        app.register_blueprint(bp)
+
+
+def _register_assets(app: Flask) -> None:
+    """GOV.UK Frontend's images and scripts, copied from npm into static/dist by the build."""
+    assets_dir = PROJECT_ROOT / "static" / "dist" / "govuk" / "assets"
+
+    @app.route("/assets/<path:filename>", endpoint="assets")
+    def assets(filename: str) -> Any:
+        return send_from_directory(assets_dir, filename, max_age=86400)
+
+
+def _register_template_context(app: Flask, settings: Settings) -> None:
+    from marac.db import utcnow
+    from marac.navigation import navigation_for
+
+    @app.context_processor
+    def inject() -> dict[str, Any]:
+        return {
+            "settings": settings,
+            "council_name": settings.council_name,
+            "service_name": settings.service_name,
+            "navigation": navigation_for(current_user),
+            "now": utcnow(),
+        }
+
+
+def _register_security_headers(app: Flask, settings: Settings) -> None:
+    @app.after_request
+    def headers(response: Any) -> Any:
+        h = response.headers
+        h.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        h.setdefault("X-Content-Type-Options", "nosniff")
+        h.setdefault("X-Frame-Options", "DENY")
+        h.setdefault("Referrer-Policy", "same-origin")
+        h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if response.mimetype == "text/html":
+            # Case data must not linger in shared browsers' caches.
+            h["Cache-Control"] = "no-store"
+        if settings.is_production:
+            h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        return response
+
+
+def _register_error_pages(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError) -> Any:
+        return render_template("errors/csrf.html", error=error), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Any:
+        code = error.code or 500
+        template = {403: "errors/403.html", 404: "errors/404.html"}.get(code)
+        if template is None:
+            if code >= 500:
+                template = "errors/500.html"
+            else:
+                return error
+        return render_template(template, error=error), code
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Any:
+        app.logger.exception("Unhandled error", exc_info=error)
+        from marac.db import db_session
+
+        try:
+            db_session().rollback()
+        except Exception:
+            app.logger.exception("rollback after error failed")
+        return render_template("errors/500.html"), 500

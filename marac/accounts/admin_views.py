@@ -1,0 +1,299 @@
+"""Admin pages: users, agencies and areas. Every change is audited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.wrappers import Response
+
+from marac.accounts.forms import AgencyForm, AreaForm, UserForm
+from marac.accounts.models import Agency, Area, Role, User
+from marac.accounts.passwords import hash_password, password_problem
+from marac.audit import record
+from marac.auth import admin_required
+from marac.db import db_session, utcnow
+from marac.pagination import paginate
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _get_or_404(model: type[Any], object_id: int) -> Any:
+    obj = db_session().get(model, object_id)
+    if obj is None:
+        abort(404)
+    return obj
+
+
+def _changes(obj: Any, fields: list[str], data: dict[str, Any]) -> list[str]:
+    """Names of the fields whose values differ, for the audit summary."""
+    return [f for f in fields if getattr(obj, f) != data[f]]
+
+
+# ---- users -------------------------------------------------------------------------------
+
+
+@bp.route("/users")
+@admin_required
+def users() -> str:
+    db = db_session()
+    query = select(User).join(User.agency).order_by(Agency.name, User.name)
+    agency_id = request.args.get("agency", type=int)
+    role = request.args.get("role", "")
+    if agency_id:
+        query = query.where(User.agency_id == agency_id)
+    if role in {r.value for r in Role}:
+        query = query.where(User.role == role)
+    page = paginate(db, query, request.args.get("page", 1, type=int))
+    agencies = db.scalars(select(Agency).order_by(Agency.name)).all()
+    return render_template(
+        "admin/users.html",
+        page=page,
+        agencies=agencies,
+        agency_id=agency_id,
+        role=role,
+        roles=list(Role),
+    )
+
+
+def _agency_choices() -> list[tuple[int, str]]:
+    rows = db_session().execute(
+        select(Agency.id, Agency.name).where(Agency.active).order_by(Agency.name)
+    )
+    return [(row.id, row.name) for row in rows]
+
+
+def _save_user(form: UserForm, user: User | None) -> User | None:
+    """Validate the password rule and uniqueness, then save; None when the form has errors."""
+    db = db_session()
+    password = form.password.data or ""
+    if user is None and not password:
+        form.password.errors.append("Enter a temporary password for the new user")
+        return None
+    if password:
+        problem = password_problem(password, email=form.email.data or "", name=form.name.data or "")
+        if problem:
+            form.password.errors.append(problem)
+            return None
+    if (
+        user is not None
+        and user.id == current_user.id
+        and (not form.active.data or form.role.data != Role.ADMIN)
+    ):
+        form.role.errors.append("You cannot remove your own administrator access")
+        return None
+    clash = db.scalar(
+        select(User.id).where(func.lower(User.email) == (form.email.data or "").lower())
+    )
+    if clash is not None and (user is None or clash != user.id):
+        form.email.errors.append("A user with this email address already exists")
+        return None
+    data = {
+        "name": form.name.data,
+        "email": form.email.data,
+        "agency_id": form.agency_id.data,
+        "role": form.role.data,
+        "is_supervisor": bool(form.is_supervisor.data),
+        "active": bool(form.active.data),
+    }
+    if user is None:
+        user = User(**data, password_hash=hash_password(password), password_changed_at=utcnow())
+        db.add(user)
+        db.flush()
+        record(db, "user_created", "user", user.id, f"Created {user.email} as {user.role}")
+    else:
+        changed = _changes(user, list(data), data)
+        ends_sessions = bool({"active", "role", "agency_id"} & set(changed)) or bool(password)
+        for key, value in data.items():
+            setattr(user, key, value)
+        if password:
+            user.password_hash = hash_password(password)
+            user.password_changed_at = utcnow()
+            changed.append("password")
+        if ends_sessions:
+            user.session_version += 1
+        record(db, "user_updated", "user", user.id, "Changed " + (", ".join(changed) or "nothing"))
+    db.commit()
+    return user
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@admin_required
+def user_new() -> str | Response:
+    form = UserForm()
+    form.agency_id.choices = _agency_choices()
+    if form.validate_on_submit() and (user := _save_user(form, None)):
+        flash(f"{user.name} can now sign in.", "success")
+        return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=None)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@admin_required
+def user_edit(user_id: int) -> str | Response:
+    user = _get_or_404(User, user_id)
+    form = UserForm(obj=user)
+    form.agency_id.choices = _agency_choices()
+    if user.agency_id not in {c[0] for c in form.agency_id.choices}:
+        form.agency_id.choices.append((user.agency_id, user.agency.name + " (inactive)"))
+    if form.validate_on_submit() and _save_user(form, user):
+        flash(f"Saved the changes to {user.name}.", "success")
+        return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=user)
+
+
+@bp.route("/users/<int:user_id>/unlock", methods=["POST"])
+@admin_required
+def user_unlock(user_id: int) -> Response:
+    db = db_session()
+    user = _get_or_404(User, user_id)
+    user.failed_logins = 0
+    user.locked_until = None
+    record(db, "user_unlocked", "user", user.id, f"Unlocked {user.email}")
+    db.commit()
+    flash(f"{user.name} can sign in again.", "success")
+    return redirect(url_for("admin.user_edit", user_id=user.id))
+
+
+# ---- agencies ----------------------------------------------------------------------------
+
+
+@bp.route("/agencies")
+@admin_required
+def agencies() -> str:
+    db = db_session()
+    counts = (
+        select(User.agency_id, func.count(User.id).label("n"))
+        .where(User.active)
+        .group_by(User.agency_id)
+        .subquery()
+    )
+    rows = db.execute(
+        select(Agency, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.agency_id == Agency.id)
+        .order_by(Agency.active.desc(), Agency.name)
+    ).all()
+    return render_template("admin/agencies.html", rows=rows, today=utcnow().date())
+
+
+def _save_agency(form: AgencyForm, agency: Agency | None) -> Agency | None:
+    db = db_session()
+    clash = db.scalar(
+        select(Agency.id).where(func.lower(Agency.name) == (form.name.data or "").lower())
+    )
+    if clash is not None and (agency is None or clash != agency.id):
+        form.name.errors.append("An agency with this name already exists")
+        return None
+    data = {
+        "name": form.name.data,
+        "type": form.type.data,
+        "review_date": form.review_date.data,
+        "active": bool(form.active.data),
+    }
+    if agency is None:
+        agency = Agency(**data)
+        db.add(agency)
+        db.flush()
+        record(db, "agency_created", "agency", agency.id, f"Created {agency.name}")
+    else:
+        changed = _changes(agency, list(data), data)
+        for key, value in data.items():
+            setattr(agency, key, value)
+        record(
+            db,
+            "agency_updated",
+            "agency",
+            agency.id,
+            "Changed " + (", ".join(changed) or "nothing"),
+        )
+    try:
+        db.commit()
+    except IntegrityError:
+        db.rollback()
+        form.name.errors.append("An agency with this name already exists")
+        return None
+    return agency
+
+
+@bp.route("/agencies/new", methods=["GET", "POST"])
+@admin_required
+def agency_new() -> str | Response:
+    form = AgencyForm()
+    if form.validate_on_submit() and (agency := _save_agency(form, None)):
+        flash(f"Added {agency.name}.", "success")
+        return redirect(url_for("admin.agencies"))
+    return render_template("admin/agency_form.html", form=form, agency=None)
+
+
+@bp.route("/agencies/<int:agency_id>", methods=["GET", "POST"])
+@admin_required
+def agency_edit(agency_id: int) -> str | Response:
+    agency = _get_or_404(Agency, agency_id)
+    form = AgencyForm(obj=agency)
+    if form.validate_on_submit() and _save_agency(form, agency):
+        flash(f"Saved the changes to {agency.name}.", "success")
+        return redirect(url_for("admin.agencies"))
+    return render_template("admin/agency_form.html", form=form, agency=agency)
+
+
+# ---- areas -------------------------------------------------------------------------------
+
+
+@bp.route("/areas")
+@admin_required
+def areas() -> str:
+    rows = db_session().scalars(select(Area).order_by(Area.active.desc(), Area.name)).all()
+    return render_template("admin/areas.html", areas=rows)
+
+
+def _save_area(form: AreaForm, area: Area | None) -> Area | None:
+    db = db_session()
+    clash = db.scalar(
+        select(Area.id).where(func.lower(Area.name) == (form.name.data or "").lower())
+    )
+    if clash is not None and (area is None or clash != area.id):
+        form.name.errors.append("An area with this name already exists")
+        return None
+    wards = "\n".join(w.strip() for w in (form.wards.data or "").splitlines() if w.strip())
+    data = {
+        "name": form.name.data,
+        "wards": wards,
+        "postcode_districts": " ".join((form.postcode_districts.data or "").upper().split()),
+        "active": bool(form.active.data),
+    }
+    if area is None:
+        area = Area(**data)
+        db.add(area)
+        db.flush()
+        record(db, "area_created", "area", area.id, f"Created {area.name}")
+    else:
+        changed = _changes(area, list(data), data)
+        for key, value in data.items():
+            setattr(area, key, value)
+        record(db, "area_updated", "area", area.id, "Changed " + (", ".join(changed) or "nothing"))
+    db.commit()
+    return area
+
+
+@bp.route("/areas/new", methods=["GET", "POST"])
+@admin_required
+def area_new() -> str | Response:
+    form = AreaForm()
+    if form.validate_on_submit() and (area := _save_area(form, None)):
+        flash(f"Added {area.name}.", "success")
+        return redirect(url_for("admin.areas"))
+    return render_template("admin/area_form.html", form=form, area=None)
+
+
+@bp.route("/areas/<int:area_id>", methods=["GET", "POST"])
+@admin_required
+def area_edit(area_id: int) -> str | Response:
+    area = _get_or_404(Area, area_id)
+    form = AreaForm(obj=area)
+    if form.validate_on_submit() and _save_area(form, area):
+        flash(f"Saved the changes to {area.name}.", "success")
+        return redirect(url_for("admin.areas"))
+    return render_template("admin/area_form.html", form=form, area=area)

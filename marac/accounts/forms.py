@@ -1,0 +1,164 @@
+"""Sign-in, password and admin forms for accounts, agencies and areas."""
+
+from __future__ import annotations
+
+import re
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxInput,
+    GovPasswordInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    ValidationError,
+)
+from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional
+
+from marac.accounts.models import AGENCY_TYPE_LABELS, ROLE_LABELS
+from marac.forms import STRIP, DateInputField, Lines, choices_from
+
+POSTCODE_DISTRICT = re.compile(r"^[A-Z]{1,2}[0-9][0-9A-Z]?$")
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(
+        "Email address",
+        widget=GovTextInput(),
+        filters=STRIP,
+        validators=[InputRequired("Enter your email address"), Length(max=320)],
+    )
+    password = PasswordField(
+        "Password", widget=GovPasswordInput(), validators=[InputRequired("Enter your password")]
+    )
+    submit = SubmitField("Sign in", widget=GovSubmitInput())
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password",
+        widget=GovPasswordInput(),
+        validators=[InputRequired("Enter your current password")],
+    )
+    new_password = PasswordField(
+        "New password",
+        description="Use 12 characters or more. Three random words work well.",
+        widget=GovPasswordInput(),
+        validators=[InputRequired("Enter a new password")],
+    )
+    confirm_password = PasswordField(
+        "Confirm new password",
+        widget=GovPasswordInput(),
+        validators=[
+            InputRequired("Enter the new password again"),
+            EqualTo("new_password", "The passwords do not match"),
+        ],
+    )
+    submit = SubmitField("Change password", widget=GovSubmitInput())
+
+
+class UserForm(FlaskForm):
+    name = StringField(
+        "Full name",
+        widget=GovTextInput(),
+        filters=STRIP,
+        validators=[InputRequired("Enter the person's full name"), Length(max=200)],
+    )
+    email = EmailField(
+        "Work email address",
+        widget=GovTextInput(),
+        filters=[lambda v: v.strip().lower() if isinstance(v, str) else v],
+        validators=[
+            InputRequired("Enter a work email address"),
+            Email("Enter an email address in the correct format, like name@example.org"),
+            Length(max=320),
+        ],
+    )
+    agency_id = SelectField(
+        "Agency",
+        widget=GovSelect(),
+        coerce=int,
+        validators=[InputRequired("Select the person's agency")],
+    )
+    role = RadioField(
+        "Role",
+        widget=GovRadioInput(),
+        choices=choices_from(ROLE_LABELS),
+        validators=[InputRequired("Select a role")],
+    )
+    is_supervisor = BooleanField(
+        "Supervisor: can endorse risk assessments from their own agency",
+        widget=GovCheckboxInput(),
+    )
+    active = BooleanField("Account is active", widget=GovCheckboxInput(), default=True)
+    password = PasswordField(
+        "Temporary password",
+        description="12 characters or more. Leave blank to keep the current password.",
+        widget=GovPasswordInput(),
+        validators=[Optional()],
+    )
+    submit = SubmitField("Save user", widget=GovSubmitInput())
+
+
+class AgencyForm(FlaskForm):
+    name = StringField(
+        "Agency name",
+        widget=GovTextInput(),
+        filters=STRIP,
+        validators=[InputRequired("Enter the agency's name"), Length(max=200)],
+    )
+    type = SelectField(
+        "Type of agency",
+        widget=GovSelect(),
+        choices=[("", "Select a type"), *choices_from(AGENCY_TYPE_LABELS)],
+        validators=[InputRequired("Select the type of agency")],
+    )
+    review_date = DateInputField(
+        "Information-sharing review date",
+        description="When the agency's sharing agreement and contacts are next checked. "
+        "For example, 27 3 2027",
+    )
+    active = BooleanField("Agency is active", widget=GovCheckboxInput(), default=True)
+    submit = SubmitField("Save agency", widget=GovSubmitInput())
+
+
+class AreaForm(FlaskForm):
+    name = StringField(
+        "Area name",
+        widget=GovTextInput(),
+        filters=STRIP,
+        validators=[InputRequired("Enter the area's name"), Length(max=120)],
+    )
+    wards = TextAreaField(
+        "Wards",
+        description="One ward on each line.",
+        widget=GovTextArea(),
+        validators=[Optional(), Lines(max_length=120)],
+    )
+    postcode_districts = TextAreaField(
+        "Postcode districts",
+        description="The first half of the postcode, separated by spaces or lines, like AK1 AK2.",
+        widget=GovTextArea(),
+        validators=[Optional()],
+    )
+    active = BooleanField("Area is active", widget=GovCheckboxInput(), default=True)
+    submit = SubmitField("Save area", widget=GovSubmitInput())
+
+    def validate_postcode_districts(self, field: TextAreaField) -> None:
+        for district in (field.data or "").upper().split():
+            if not POSTCODE_DISTRICT.match(district):
+                raise ValidationError(
+                    f"{district} is not a postcode district; enter districts like AK1 or AK12"
+                )

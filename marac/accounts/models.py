@@ -1,0 +1,151 @@
+"""Agencies, areas and users: who may do what in which part of the borough."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marac.db import Base, UTCDateTime, utcnow
+
+
+class AgencyType(StrEnum):
+    POLICE = "police"
+    COMMUNITY_SAFETY = "community_safety"
+    ASB = "asb"
+    HOUSING = "housing"
+    HOUSING_ASSOCIATION = "housing_association"
+    VICTIM_SUPPORT = "victim_support"
+    CHARITY = "charity"
+    ADULT_SOCIAL_CARE = "adult_social_care"
+    CHILDRENS_SERVICES = "childrens_services"
+    MENTAL_HEALTH = "mental_health"
+    PROBATION = "probation"
+    YOUTH_OFFENDING = "youth_offending"
+    FIRE_RESCUE = "fire_rescue"
+    EDUCATION = "education"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return AGENCY_TYPE_LABELS[self]
+
+
+AGENCY_TYPE_LABELS: dict[AgencyType, str] = {
+    AgencyType.POLICE: "Police",
+    AgencyType.COMMUNITY_SAFETY: "Council community safety unit",
+    AgencyType.ASB: "Council anti-social behaviour team",
+    AgencyType.HOUSING: "Council housing",
+    AgencyType.HOUSING_ASSOCIATION: "Housing association",
+    AgencyType.VICTIM_SUPPORT: "Victim Support",
+    AgencyType.CHARITY: "Hate crime charity or third sector",
+    AgencyType.ADULT_SOCIAL_CARE: "Adult social care",
+    AgencyType.CHILDRENS_SERVICES: "Children's services",
+    AgencyType.MENTAL_HEALTH: "Mental health trust",
+    AgencyType.PROBATION: "Probation service",
+    AgencyType.YOUTH_OFFENDING: "Youth offending service",
+    AgencyType.FIRE_RESCUE: "Fire and rescue service",
+    AgencyType.EDUCATION: "Education",
+    AgencyType.OTHER: "Other",
+}
+
+
+class Role(StrEnum):
+    REFERRER = "referrer"
+    MEMBER = "member"
+    COORDINATOR = "coordinator"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.REFERRER: "Referrer",
+    Role.MEMBER: "Panel member",
+    Role.COORDINATOR: "MARAC coordinator",
+    Role.ADMIN: "Administrator",
+}
+
+
+class Agency(Base):
+    """A partner organisation. Every user belongs to exactly one."""
+
+    __tablename__ = "agency"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    type: Mapped[str] = mapped_column(String(40))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # When the agency's information-sharing agreement and contacts are next reviewed.
+    review_date: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    users: Mapped[list[User]] = relationship(back_populates="agency")
+
+    @property
+    def type_label(self) -> str:
+        return AgencyType(self.type).label
+
+
+class Area(Base):
+    """A part of the borough served by one panel, defined by wards and postcode districts."""
+
+    __tablename__ = "area"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    # Newline-separated lists: short, edited by admins, read whole.
+    wards: Mapped[str] = mapped_column(Text, default="")
+    postcode_districts: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    @property
+    def ward_list(self) -> list[str]:
+        return [w.strip() for w in self.wards.splitlines() if w.strip()]
+
+    @property
+    def district_list(self) -> list[str]:
+        return [d.strip().upper() for d in self.postcode_districts.split() if d.strip()]
+
+
+class User(UserMixin, Base):
+    """A person who signs in. Role and supervisor flag decide what they may see."""
+
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    is_supervisor: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Bumped on password change or deactivation: signs out every other session.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    agency: Mapped[Agency] = relationship(back_populates="users", lazy="joined")
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def role_label(self) -> str:
+        return Role(self.role).label
+
+    def has_role(self, *roles: Role | str) -> bool:
+        return self.role in {str(r) for r in roles}

@@ -1,0 +1,160 @@
+"""The `marac` console command: run, db, create-user, demo-data (and later jobs)."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import func, select
+
+from marac import migrate
+
+
+def _create_app() -> Flask:
+    from marac import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True)
+def main() -> None:
+    """Community MARAC operations: serve, migrate, create users, load demo data."""
+
+
+def _url() -> str:
+    return current_app.config["SQLALCHEMY_URL"]
+
+
+def _ensure_sqlite_folder(url: str) -> None:
+    if url.startswith("sqlite:///"):
+        from pathlib import Path
+
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+
+
+@click.group("db")
+def db_group() -> None:
+    """Migrate the database schema (Alembic)."""
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+@with_appcontext
+def db_upgrade(revision: str) -> None:
+    """Upgrade the schema to REVISION (default: the newest)."""
+    _ensure_sqlite_folder(_url())
+    migrate.upgrade(_url(), revision)
+    click.echo(f"Database upgraded to {revision}.")
+
+
+@db_group.command("downgrade")
+@click.argument("revision", default="-1")
+@with_appcontext
+def db_downgrade(revision: str) -> None:
+    """Downgrade the schema to REVISION (default: one step back; 'base' empties it)."""
+    migrate.downgrade(_url(), revision)
+    click.echo(f"Database downgraded to {revision}.")
+
+
+@db_group.command("current")
+@with_appcontext
+def db_current() -> None:
+    """Show the schema revision the database is at."""
+    migrate.current(_url())
+
+
+@click.command("create-user")
+@click.option("--name", help="Full name")
+@click.option("--email", help="Work email address (the sign-in name)")
+@click.option("--agency", "agency_name", help="Agency name (created if missing, as type 'other')")
+@click.option(
+    "--role",
+    type=click.Choice(["referrer", "member", "coordinator", "admin"]),
+    help="Role in the service",
+)
+@click.option("--supervisor/--no-supervisor", default=False, help="Can endorse assessments")
+@click.option("--password", help="Password (asked for if not given)")
+@with_appcontext
+def create_user(
+    name: str | None,
+    email: str | None,
+    agency_name: str | None,
+    role: str | None,
+    supervisor: bool,
+    password: str | None,
+) -> None:
+    """Create a user; asks for anything not given as an option."""
+    from marac.accounts.models import Agency, AgencyType, User
+    from marac.accounts.passwords import hash_password, password_problem
+    from marac.audit import record
+    from marac.db import db_session, utcnow
+
+    db = db_session()
+    name = name or click.prompt("Full name")
+    email = (email or click.prompt("Email address")).strip().lower()
+    agency_name = agency_name or click.prompt("Agency")
+    role = role or click.prompt(
+        "Role", type=click.Choice(["referrer", "member", "coordinator", "admin"])
+    )
+    if password is None:
+        if not sys.stdin.isatty():
+            raise click.UsageError("give --password when not running interactively")
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Password again: ") != password:
+            raise click.UsageError("the passwords do not match")
+    problem = password_problem(password, email=email, name=name)
+    if problem:
+        raise click.UsageError(problem)
+    if db.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
+        raise click.UsageError(f"a user with email {email} already exists")
+    agency = db.scalar(select(Agency).where(func.lower(Agency.name) == agency_name.lower()))
+    if agency is None:
+        agency = Agency(name=agency_name, type=AgencyType.OTHER.value)
+        db.add(agency)
+        db.flush()
+        click.echo(f"Created agency {agency_name!r} (type 'other'; change it in the admin pages).")
+    user = User(
+        name=name,
+        email=email,
+        agency_id=agency.id,
+        role=role,
+        is_supervisor=supervisor,
+        password_hash=hash_password(password),
+        password_changed_at=utcnow(),
+    )
+    db.add(user)
+    db.flush()
+    record(db, "user_created", "user", user.id, f"Created {email} from the command line")
+    db.commit()
+    click.echo(f"Created {role} {email} at {agency.name}.")
+
+
+@click.command("demo-data")
+@click.option("--if-empty", is_flag=True, help="Only load when the database has no users.")
+@with_appcontext
+def demo_data(if_empty: bool) -> None:
+    """Load the fictional demo borough (safe to run again) and print the demo sign-ins."""
+    from marac.accounts.models import User
+    from marac.db import db_session
+    from marac.demo import DEMO_PASSWORD, load_demo_data
+
+    db = db_session()
+    if if_empty and db.scalar(select(func.count(User.id))):
+        click.echo("Database already has users; demo data not loaded.")
+    else:
+        summary = load_demo_data(db)
+        click.echo(summary)
+    from marac.demo import demo_logins
+
+    click.echo("\nDemo sign-ins (password for all: " + DEMO_PASSWORD + "):")
+    for line in demo_logins(db):
+        click.echo("  " + line)
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(db_group)
+    app.cli.add_command(create_user)
+    app.cli.add_command(demo_data)

@@ -1,0 +1,118 @@
+"""Settings read from the environment, with safe defaults for development.
+
+Every setting a deployment may change is a `MARAC_*` environment variable; the
+README lists them. Production refuses to start with the development secret key.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = PROJECT_ROOT / "instance"
+DEV_SECRET_KEY = "development-only-secret-key-do-not-use-in-production"
+
+
+class ConfigError(RuntimeError):
+    """Raised when the configuration is unsafe for the chosen environment."""
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from exc
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{INSTANCE_DIR / 'marac.db'}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The application's settings; `to_flask()` turns them into Flask config keys."""
+
+    env: str = "development"
+    database_url: str = field(default_factory=default_database_url)
+    secret_key: str = DEV_SECRET_KEY
+    council_name: str = "Ashbrook Borough Council"
+    service_name: str = "Community MARAC"
+    session_timeout_minutes: int = 30
+    lockout_attempts: int = 5
+    lockout_minutes: int = 15
+    cookie_secure: bool = False
+    phase: str = "Beta"
+    support_email: str = "community.safety@ashbrook.example"
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if environ is None else environ)
+        mode = env.get("MARAC_ENV", "development").strip().lower()
+        if mode not in {"development", "production", "test"}:
+            raise ConfigError("MARAC_ENV must be development, production or test")
+        settings = cls(
+            env=mode,
+            database_url=env.get("MARAC_DATABASE_URL") or default_database_url(),
+            secret_key=env.get("MARAC_SECRET_KEY") or DEV_SECRET_KEY,
+            council_name=env.get("MARAC_COUNCIL_NAME") or cls.council_name,
+            service_name=env.get("MARAC_SERVICE_NAME") or cls.service_name,
+            session_timeout_minutes=_int(env, "MARAC_SESSION_TIMEOUT_MINUTES", 30),
+            lockout_attempts=_int(env, "MARAC_LOCKOUT_ATTEMPTS", 5),
+            lockout_minutes=_int(env, "MARAC_LOCKOUT_MINUTES", 15),
+            cookie_secure=_bool(env.get("MARAC_COOKIE_SECURE"), mode == "production"),
+            phase=env.get("MARAC_PHASE") or cls.phase,
+            support_email=env.get("MARAC_SUPPORT_EMAIL") or cls.support_email,
+        )
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        """Refuse configurations that would be unsafe in production."""
+        weak_key = self.secret_key == DEV_SECRET_KEY or len(self.secret_key) < 32
+        if self.is_production and weak_key:
+            raise ConfigError(
+                "MARAC_SECRET_KEY must be set to a random value of at least 32 characters "
+                "in production (for example: python -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))')"
+            )
+        if self.session_timeout_minutes < 1:
+            raise ConfigError("MARAC_SESSION_TIMEOUT_MINUTES must be at least 1")
+        if self.lockout_attempts < 1:
+            raise ConfigError("MARAC_LOCKOUT_ATTEMPTS must be at least 1")
+
+    def to_flask(self) -> dict[str, object]:
+        from datetime import timedelta
+
+        return {
+            "MARAC_SETTINGS": self,
+            "ENV_NAME": self.env,
+            "DEBUG": self.env == "development",
+            "TESTING": self.env == "test",
+            "SECRET_KEY": self.secret_key,
+            "SQLALCHEMY_URL": self.database_url,
+            "SESSION_COOKIE_SECURE": self.cookie_secure,
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_COOKIE_NAME": "marac_session",
+            "REMEMBER_COOKIE_SECURE": self.cookie_secure,
+            "REMEMBER_COOKIE_HTTPONLY": True,
+            "REMEMBER_COOKIE_SAMESITE": "Lax",
+            "PERMANENT_SESSION_LIFETIME": timedelta(minutes=self.session_timeout_minutes),
+            "WTF_CSRF_TIME_LIMIT": None,
+            "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+        }

@@ -1,0 +1,127 @@
+"""The demo borough: clearly fictional places, agencies and people for trying the service.
+
+`load_demo_data` is idempotent: it adds what is missing and changes nothing else.
+Later capabilities add their own records through `DEMO_EXTENSIONS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from marac.accounts.models import Agency, AgencyType, Area, Role, User
+from marac.accounts.passwords import hash_password
+from marac.audit import record
+
+DEMO_PASSWORD = "demo-marac-2026"  # shared by every demo user; printed by the command
+DEMO_DOMAIN = "ashbrook.example"  # .example is reserved: no real mailbox can match
+
+AREAS: list[tuple[str, list[str], str]] = [
+    ("Ashbrook North", ["Millfield", "Thornbury Heath", "Kestrel Park"], "AK1 AK2 AK3"),
+    ("Ashbrook Central", ["Market Cross", "Riverside", "St Aldhelm's"], "AK4 AK5"),
+    ("Ashbrook South", ["Southmoor", "Copper Lane", "Wrenfield"], "AK6 AK7 AK8"),
+]
+
+AGENCIES: list[tuple[str, AgencyType]] = [
+    ("Ashbrook Police", AgencyType.POLICE),
+    ("Ashbrook Council Community Safety Unit", AgencyType.COMMUNITY_SAFETY),
+    ("Ashbrook Council ASB Team", AgencyType.ASB),
+    ("Ashbrook Council Housing", AgencyType.HOUSING),
+    ("Brookside Homes", AgencyType.HOUSING_ASSOCIATION),
+    ("Northgate Housing Trust", AgencyType.HOUSING_ASSOCIATION),
+    ("Victim Support Ashbrook", AgencyType.VICTIM_SUPPORT),
+    ("Stand Together Ashbrook", AgencyType.CHARITY),
+    ("Ashbrook Adult Social Care", AgencyType.ADULT_SOCIAL_CARE),
+    ("Ashbrook Children's Services", AgencyType.CHILDRENS_SERVICES),
+    ("Ashbrook and District Mental Health Trust", AgencyType.MENTAL_HEALTH),
+    ("Probation Service Ashbrook", AgencyType.PROBATION),
+    ("Ashbrook Youth Justice Service", AgencyType.YOUTH_OFFENDING),
+    ("Ashbrook Fire and Rescue", AgencyType.FIRE_RESCUE),
+]
+
+# (name, email local part, agency, role, supervisor)
+USERS: list[tuple[str, str, str, Role, bool]] = [
+    ("Priya Admin", "admin", "Ashbrook Council Community Safety Unit", Role.ADMIN, False),
+    (
+        "Catherine Okafor",
+        "coordinator",
+        "Ashbrook Council Community Safety Unit",
+        Role.COORDINATOR,
+        False,
+    ),
+    ("Martin Hale", "chair", "Ashbrook Council Community Safety Unit", Role.COORDINATOR, False),
+    ("PC Daniel Reyes", "police.referrer", "Ashbrook Police", Role.REFERRER, False),
+    ("Sgt Helen Marsh", "police.supervisor", "Ashbrook Police", Role.REFERRER, True),
+    ("DS Amir Khan", "police.member", "Ashbrook Police", Role.MEMBER, False),
+    ("Joanne Pike", "housing.officer", "Ashbrook Council Housing", Role.REFERRER, False),
+    ("Tom Ellery", "housing.member", "Ashbrook Council Housing", Role.MEMBER, True),
+    ("Grace Adeyemi", "asb.member", "Ashbrook Council ASB Team", Role.MEMBER, False),
+    ("Lena Novak", "vs.member", "Victim Support Ashbrook", Role.MEMBER, False),
+    ("Sam Whitlow", "brookside.officer", "Brookside Homes", Role.REFERRER, False),
+    ("Ruth Osei", "charity.referrer", "Stand Together Ashbrook", Role.REFERRER, False),
+]
+
+DemoExtension = Callable[[Session], str]
+DEMO_EXTENSIONS: list[DemoExtension] = []
+
+
+def _email(local: str) -> str:
+    return f"{local}@{DEMO_DOMAIN}"
+
+
+def load_demo_data(db: Session) -> str:
+    """Add the demo borough's areas, agencies and users where missing; return a summary."""
+    added = {"areas": 0, "agencies": 0, "users": 0}
+    areas = {a.name: a for a in db.scalars(select(Area))}
+    for name, wards, districts in AREAS:
+        if name not in areas:
+            areas[name] = Area(name=name, wards="\n".join(wards), postcode_districts=districts)
+            db.add(areas[name])
+            added["areas"] += 1
+    agencies = {a.name: a for a in db.scalars(select(Agency))}
+    for name, kind in AGENCIES:
+        if name not in agencies:
+            agencies[name] = Agency(name=name, type=kind.value)
+            db.add(agencies[name])
+            added["agencies"] += 1
+    db.flush()
+    existing = set(db.scalars(select(User.email)))
+    password_hash = hash_password(DEMO_PASSWORD)
+    for name, local, agency, role, supervisor in USERS:
+        if _email(local) not in existing:
+            db.add(
+                User(
+                    name=name,
+                    email=_email(local),
+                    agency_id=agencies[agency].id,
+                    role=role.value,
+                    is_supervisor=supervisor,
+                    password_hash=password_hash,
+                )
+            )
+            added["users"] += 1
+    db.flush()
+    lines = [
+        f"Demo borough: added {added['areas']} areas, {added['agencies']} agencies, "
+        f"{added['users']} users."
+    ]
+    for extend in DEMO_EXTENSIONS:
+        lines.append(extend(db))
+    record(db, "demo_data_loaded", "system", None, "; ".join(lines))
+    db.commit()
+    return "\n".join(lines)
+
+
+def demo_logins(db: Session) -> list[str]:
+    """One line per demo user: email, role and agency."""
+    users = {
+        u.email: u for u in db.scalars(select(User).where(User.email.like(f"%@{DEMO_DOMAIN}")))
+    }
+    lines = []
+    for name, local, agency, role, supervisor in USERS:
+        if _email(local) in users:
+            extra = ", supervisor" if supervisor else ""
+            lines.append(f"{_email(local):34} {role.label}{extra}: {name}, {agency}")
+    return lines

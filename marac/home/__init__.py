@@ -1,0 +1,1 @@
+"""Home: the signed-in user's starting page."""

@@ -1,0 +1,45 @@
+"""The header navigation, by role. Later capabilities add their entries here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import request, url_for
+
+from marac.accounts.models import Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    text: str
+    endpoint: str
+    roles: frozenset[Role] | None = None  # None: every signed-in user
+    section: str = ""  # blueprint whose pages mark this item active
+
+
+NAV_ITEMS: tuple[NavItem, ...] = (
+    NavItem("Home", "home.dashboard", section="home"),
+    NavItem("Users", "admin.users", frozenset({Role.ADMIN}), section="admin.user"),
+    NavItem("Agencies", "admin.agencies", frozenset({Role.ADMIN}), section="admin.agenc"),
+    NavItem("Areas", "admin.areas", frozenset({Role.ADMIN}), section="admin.area"),
+    NavItem("Audit log", "audit.log", frozenset({Role.ADMIN}), section="audit"),
+)
+
+
+def navigation_for(user: object) -> list[dict[str, object]]:
+    """govukServiceNavigation items for `user`, with the current section marked."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    endpoint = request.endpoint or ""
+    items = []
+    for item in NAV_ITEMS:
+        if item.roles is not None and not user.has_role(*item.roles):  # type: ignore[attr-defined]
+            continue
+        items.append(
+            {
+                "href": url_for(item.endpoint),
+                "text": item.text,
+                "active": bool(item.section) and endpoint.startswith(item.section),
+            }
+        )
+    return items

@@ -1,0 +1,1 @@
+"""Static information pages anyone may read: accessibility statement, privacy notice."""

@@ -41,6 +41,8 @@ class DateInputField(DateField):
         super().__init__(label, validators, **kwargs)
 
     def process_formdata(self, valuelist: list[str]) -> None:
+        if len(valuelist) != 3:
+            self.raw_data = None  # the widget then shows `data`, not three boxes' text
         if not valuelist or not any(v.strip() for v in valuelist):
             self.data = None
             return

@@ -30,7 +30,8 @@ def password_problem(password: str, *, email: str = "", name: str = "") -> str |
         return "Password must not contain your email address"
     if lowered in {"password1234", "passwordpassword", "123456789012", "qwertyuiopas"}:
         return "Password is too easy to guess; try three random words"
-    if name and all(part.lower() in lowered for part in name.split() if len(part) > 2):
+    name_parts = [part.lower() for part in name.split() if len(part) > 2]
+    if name_parts and all(part in lowered for part in name_parts):
         return "Password must not be your name"
     return None
 

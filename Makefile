@@ -1,0 +1,58 @@
+# Community MARAC: the two commands a newcomer needs are `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PYTEST_ARGS ?=
+
+.PHONY: install run test lint browser clean
+
+install: $(VENV)/.installed static/dist/.built
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# GOV.UK Frontend compiled with Arial; its images and script copied from npm (never committed).
+static/dist/.built: node_modules/.installed static/src/marac.scss
+	npm run --silent build
+	rm -rf static/dist/govuk && mkdir -p static/dist/govuk
+	cp -R node_modules/govuk-frontend/dist/govuk/assets static/dist/govuk/assets
+	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js static/dist/govuk/
+	touch $@
+
+run: install
+	$(BIN)/marac db upgrade
+	$(BIN)/marac demo-data --if-empty
+	@echo "Serving Community MARAC on http://127.0.0.1:5000 (Ctrl+C to stop)"
+	$(BIN)/marac run --host 127.0.0.1 --port 5000
+
+# Headless Chromium for the browser tests, from Debian's packages.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+
+lint: install
+	$(BIN)/ruff check marac migrations tests
+	$(BIN)/ruff format --check marac migrations tests
+
+# The whole suite on SQLite, then again on PostgreSQL in a fresh database.
+test: install browser lint
+	MARAC_TEST_DB=sqlite $(BIN)/pytest $(PYTEST_ARGS)
+	@status=0; $(BIN)/python -m tests.postgres check || status=$$?; \
+	if [ $$status -eq 0 ]; then \
+	  MARAC_TEST_DB=postgresql $(BIN)/pytest $(PYTEST_ARGS); \
+	elif [ $$status -eq 3 ]; then \
+	  echo "PostgreSQL is not reachable: the PostgreSQL run was not done (with CI set this fails)."; \
+	else exit $$status; fi
+
+clean:
+	rm -rf $(VENV) node_modules static/dist .pytest_cache

@@ -1,0 +1,218 @@
+"""Admin pages for users, agencies and areas: what admins can do, and refusals for others."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from marac.accounts.models import Agency, Area, Role, User
+from marac.audit.models import AuditEvent
+from tests.conftest import Client
+from tests.factories import make_agency, make_area, make_user
+
+ADMIN_PAGES = [
+    "/admin/users",
+    "/admin/users/new",
+    "/admin/users/{user}",
+    "/admin/agencies",
+    "/admin/agencies/new",
+    "/admin/agencies/{agency}",
+    "/admin/areas",
+    "/admin/areas/new",
+    "/admin/areas/{area}",
+    "/admin/audit",
+]
+ADMIN_POSTS = [
+    "/admin/users/new",
+    "/admin/users/{user}",
+    "/admin/users/{user}/unlock",
+    "/admin/agencies/new",
+    "/admin/agencies/{agency}",
+    "/admin/areas/new",
+    "/admin/areas/{area}",
+]
+
+
+def _ids(db: Session) -> dict[str, int]:
+    return {"user": make_user(db).id, "agency": make_agency(db).id, "area": make_area(db).id}
+
+
+def test_admin_reaches_every_admin_page(db: Session, login) -> None:
+    ids = _ids(db)
+    admin = login(make_user(db, Role.ADMIN))
+    for url in ADMIN_PAGES:
+        assert admin.get(url.format(**ids)).status_code == 200, url
+
+
+@pytest.mark.parametrize("role", [Role.REFERRER, Role.MEMBER, Role.COORDINATOR])
+def test_other_roles_are_refused_every_admin_page(db: Session, login, role: Role) -> None:
+    ids = _ids(db)
+    client = login(make_user(db, role, supervisor=True))
+    for url in ADMIN_PAGES:
+        response = client.get(url.format(**ids))
+        assert response.status_code == 403, url
+        assert "You do not have access to this page" in response.get_data(as_text=True)
+    for url in ADMIN_POSTS:
+        assert client.submit(url.format(**ids), {"name": "x"}).status_code == 403, url
+    assert db.scalar(select(Agency).where(Agency.name == "x")) is None
+
+
+def test_admin_creates_a_user_who_can_sign_in(db: Session, login) -> None:
+    agency = make_agency(db, "Brookside Homes")
+    admin = login(make_user(db, Role.ADMIN))
+    response = admin.submit(
+        "/admin/users/new",
+        {
+            "name": "Joanne Pike",
+            "email": " Joanne.Pike@Test.Example ",
+            "agency_id": agency.id,
+            "role": "referrer",
+            "is_supervisor": "y",
+            "active": "y",
+            "password": "granite-meadow-lamp",
+        },
+    )
+    assert response.status_code == 302
+    user = db.scalar(select(User).where(User.email == "joanne.pike@test.example"))
+    assert user is not None and user.is_supervisor and user.agency_id == agency.id
+    assert db.scalar(
+        select(AuditEvent).where(AuditEvent.action == "user_created")
+    ).object_id == str(user.id)
+    login("joanne.pike@test.example", "granite-meadow-lamp")
+
+
+def test_user_form_errors_keep_what_was_typed(db: Session, login) -> None:
+    existing = make_user(db)
+    admin = login(make_user(db, Role.ADMIN))
+    page = admin.submit(
+        "/admin/users/new",
+        {
+            "name": "Sam Lee",
+            "email": existing.email,
+            "agency_id": existing.agency_id,
+            "role": "member",
+            "password": "granite-meadow-lamp",
+        },
+    ).get_data(as_text=True)
+    assert "There is a problem" in page
+    assert "A user with this email address already exists" in page
+    assert 'value="Sam Lee"' in page
+    page = admin.submit(
+        "/admin/users/new",
+        {"name": "", "email": "not-an-email", "agency_id": existing.agency_id, "role": "boss"},
+    ).get_data(as_text=True)
+    assert "Enter the person&#39;s full name" in page
+    assert "Enter an email address in the correct format" in page
+    assert "Not a valid choice" in page or "Select a role" in page
+
+
+def test_deactivating_a_user_ends_their_sessions(db: Session, login) -> None:
+    user = make_user(db, Role.MEMBER)
+    their_session = login(user)
+    admin = login(make_user(db, Role.ADMIN))
+    response = admin.submit(
+        f"/admin/users/{user.id}",
+        {"name": user.name, "email": user.email, "agency_id": user.agency_id, "role": "member"},
+    )
+    assert response.status_code == 302
+    db.expire_all()
+    assert db.get(User, user.id).active is False
+    assert their_session.get("/").status_code == 302
+    summary = db.scalar(select(AuditEvent.summary).where(AuditEvent.action == "user_updated"))
+    assert "active" in summary
+
+
+def test_admin_cannot_remove_their_own_admin_access(db: Session, login) -> None:
+    admin_user = make_user(db, Role.ADMIN)
+    admin = login(admin_user)
+    page = admin.submit(
+        f"/admin/users/{admin_user.id}",
+        {
+            "name": admin_user.name,
+            "email": admin_user.email,
+            "agency_id": admin_user.agency_id,
+            "role": "member",
+            "active": "y",
+        },
+    ).get_data(as_text=True)
+    assert "You cannot remove your own administrator access" in page
+
+
+def test_admin_manages_agencies(db: Session, login) -> None:
+    admin = login(make_user(db, Role.ADMIN))
+    response = admin.submit(
+        "/admin/agencies/new",
+        {
+            "name": "Northgate Housing Trust",
+            "type": "housing_association",
+            "review_date": ["1", "4", "2027"],
+            "active": "y",
+        },
+    )
+    assert response.status_code == 302
+    agency = db.scalar(select(Agency).where(Agency.name == "Northgate Housing Trust"))
+    assert agency is not None and str(agency.review_date) == "2027-04-01"
+    page = admin.submit(
+        "/admin/agencies/new",
+        {
+            "name": "northgate housing trust",
+            "type": "housing_association",
+            "review_date": ["31", "2", "2027"],
+        },
+    ).get_data(as_text=True)
+    assert "must be a real date" in page
+    page = admin.submit(
+        "/admin/agencies/new", {"name": "northgate housing trust", "type": "housing_association"}
+    ).get_data(as_text=True)
+    assert "An agency with this name already exists" in page
+    response = admin.submit(
+        f"/admin/agencies/{agency.id}", {"name": agency.name, "type": "housing_association"}
+    )
+    assert response.status_code == 302
+    db.expire_all()
+    assert db.get(Agency, agency.id).active is False
+    assert "Inactive" in admin.get("/admin/agencies").get_data(as_text=True)
+
+
+def test_admin_manages_areas_with_checked_postcode_districts(db: Session, login) -> None:
+    admin = login(make_user(db, Role.ADMIN))
+    page = admin.submit(
+        "/admin/areas/new",
+        {"name": "Ashbrook East", "wards": "Millfield", "postcode_districts": "AK9 NOT-A-CODE"},
+    ).get_data(as_text=True)
+    assert "NOT-A-CODE is not a postcode district" in page
+    response = admin.submit(
+        "/admin/areas/new",
+        {
+            "name": "Ashbrook East",
+            "wards": "Millfield\n\n Kestrel Park ",
+            "postcode_districts": "ak9\nak10",
+            "active": "y",
+        },
+    )
+    assert response.status_code == 302
+    area = db.scalar(select(Area).where(Area.name == "Ashbrook East"))
+    assert area.ward_list == ["Millfield", "Kestrel Park"]
+    assert area.district_list == ["AK9", "AK10"]
+
+
+def test_missing_records_are_404(db: Session, login) -> None:
+    admin = login(make_user(db, Role.ADMIN))
+    for url in ("/admin/users/9999", "/admin/agencies/9999", "/admin/areas/9999"):
+        response = admin.get(url)
+        assert response.status_code == 404
+        assert "Page not found" in response.get_data(as_text=True)
+
+
+def test_user_list_runs_a_constant_number_of_queries(db: Session, login, count_queries) -> None:
+    admin = login(make_user(db, Role.ADMIN))
+    agency = make_agency(db)
+    counts = []
+    for batch in (5, 60):
+        for _ in range(batch):
+            make_user(db, agency=agency)
+        with count_queries() as q:
+            assert admin.get("/admin/users").status_code == 200
+        counts.append(q.count)
+    assert counts[0] == counts[1], counts

@@ -1,0 +1,73 @@
+"""Where the PostgreSQL test server is, and fresh throwaway databases on it.
+
+`python -m tests.postgres check` exits 0 when PostgreSQL answers, 3 when it does
+not (the Makefile then skips the PostgreSQL run), and 2 when it does not but the
+`CI` variable is set: in CI an unreachable PostgreSQL is a failure, never a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+
+import psycopg
+from psycopg import sql
+
+DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def server_url() -> str:
+    """SQLAlchemy URL of a database on the test server that we may connect to for admin."""
+    return os.environ.get("MARAC_TEST_POSTGRES_URL") or DEFAULT_URL
+
+
+def _libpq(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+def reachable() -> tuple[bool, str]:
+    try:
+        with psycopg.connect(_libpq(server_url()), connect_timeout=5) as conn:
+            conn.execute("SELECT 1")
+    except psycopg.Error as exc:
+        return False, str(exc).strip()
+    return True, ""
+
+
+def create_database(prefix: str = "marac_test") -> str:
+    """Create an empty database with a unique name; returns its SQLAlchemy URL."""
+    name = f"{prefix}_{os.getpid()}_{secrets.token_hex(4)}"
+    with psycopg.connect(_libpq(server_url()), autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    base, _, _ = server_url().rpartition("/")
+    return f"{base}/{name}"
+
+
+def drop_database(url: str) -> None:
+    name = url.rpartition("/")[2]
+    with psycopg.connect(_libpq(server_url()), autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
+def main(argv: list[str]) -> int:
+    if argv[1:] != ["check"]:
+        print("usage: python -m tests.postgres check", file=sys.stderr)
+        return 64
+    ok, why = reachable()
+    if ok:
+        print(f"PostgreSQL reachable at {server_url()}")
+        return 0
+    if os.environ.get("CI"):
+        print(
+            f"CI is set and PostgreSQL is not reachable at {server_url()}: {why}", file=sys.stderr
+        )
+        return 2
+    print(f"PostgreSQL not reachable at {server_url()}: {why}", file=sys.stderr)
+    return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -8,7 +8,6 @@ from sqlalchemy.orm import Session
 
 from marac.accounts.models import Agency, Area, Role, User
 from marac.audit.models import AuditEvent
-from tests.conftest import Client
 from tests.factories import make_agency, make_area, make_user
 
 ADMIN_PAGES = [

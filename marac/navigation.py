@@ -14,11 +14,31 @@ class NavItem:
     text: str
     endpoint: str
     roles: frozenset[Role] | None = None  # None: every signed-in user
-    section: str = ""  # blueprint whose pages mark this item active
+    section: str = ""  # endpoint prefix whose pages mark this item active
+    supervisors_only: bool = False
 
 
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("Home", "home.dashboard", section="home"),
+    NavItem(
+        "Assessments",
+        "assessments.index",
+        frozenset({Role.REFERRER, Role.MEMBER, Role.COORDINATOR}),
+        section="assessments.",
+    ),
+    NavItem(
+        "Endorse",
+        "assessments.endorsement_queue",
+        section="assessments.endorse",
+        supervisors_only=True,
+    ),
+    NavItem("Referrals", "referrals.index", section="referrals.index"),
+    NavItem(
+        "Screening",
+        "referrals.screening",
+        frozenset({Role.COORDINATOR}),
+        section="referrals.screen",
+    ),
     NavItem("Users", "admin.users", frozenset({Role.ADMIN}), section="admin.user"),
     NavItem("Agencies", "admin.agencies", frozenset({Role.ADMIN}), section="admin.agenc"),
     NavItem("Areas", "admin.areas", frozenset({Role.ADMIN}), section="admin.area"),
@@ -34,6 +54,8 @@ def navigation_for(user: object) -> list[dict[str, object]]:
     items = []
     for item in NAV_ITEMS:
         if item.roles is not None and not user.has_role(*item.roles):  # type: ignore[attr-defined]
+            continue
+        if item.supervisors_only and not user.is_supervisor:  # type: ignore[attr-defined]
             continue
         items.append(
             {

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marac.db import Base, UTCDateTime, utcnow
@@ -113,6 +113,14 @@ class Area(Base):
         return [d.strip().upper() for d in self.postcode_districts.split() if d.strip()]
 
 
+user_area = Table(
+    "user_area",
+    Base.metadata,
+    Column("user_id", ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True),
+    Column("area_id", ForeignKey("area.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
 class User(UserMixin, Base):
     """A person who signs in. Role and supervisor flag decide what they may see."""
 
@@ -135,6 +143,8 @@ class User(UserMixin, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     agency: Mapped[Agency] = relationship(back_populates="users", lazy="joined")
+    # Areas a coordinator screens and schedules for.
+    areas: Mapped[list[Area]] = relationship(secondary=user_area, lazy="selectin")
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users

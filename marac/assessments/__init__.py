@@ -1,0 +1,1 @@
+"""Hate crime risk assessment: the versioned instrument, scoring and supervisor endorsement."""

@@ -1,0 +1,1 @@
+"""Incidents: what happened, where, to whom, with which hate strands and perpetrators."""

@@ -1,0 +1,1 @@
+"""People: victims and perpetrators, matched across referrals."""

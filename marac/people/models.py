@@ -1,0 +1,67 @@
+"""A person known to the service: usually a victim, sometimes a named perpetrator."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from marac.db import Base, UTCDateTime, utcnow
+
+
+def normalise_name(name: str) -> str:
+    """Lower case, no accents, punctuation or extra spaces: the key for exact matching."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    plain = re.sub(r"[^a-z0-9 ]+", " ", plain.replace("'", "").replace("\u2019", ""))
+    return " ".join(plain.split())
+
+
+def normalise_postcode(postcode: str | None) -> str:
+    """Upper case with one space before the inward code: "ak1 2bx" -> "AK1 2BX"."""
+    compact = re.sub(r"\s+", "", (postcode or "").upper())
+    if len(compact) > 3:
+        return f"{compact[:-3]} {compact[-3:]}"
+    return compact
+
+
+def postcode_district(postcode: str | None) -> str:
+    """The outward code, used to place a case in an area: "AK1 2BX" -> "AK1"."""
+    normal = normalise_postcode(postcode)
+    return normal.split(" ")[0] if normal else ""
+
+
+class Person(Base):
+    """A victim (or named perpetrator). Identity fields are what matching uses."""
+
+    __tablename__ = "person"
+    __table_args__ = (Index("ix_person_match", "normalised_name", "date_of_birth"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    normalised_name: Mapped[str] = mapped_column(String(200))
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    gender_identity: Mapped[str] = mapped_column(String(100), default="")
+    address: Mapped[str] = mapped_column(Text, default="")
+    postcode: Mapped[str] = mapped_column(String(10), default="", index=True)
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    safe_contact_notes: Mapped[str] = mapped_column(Text, default="")
+    communication_needs: Mapped[str] = mapped_column(Text, default="")
+    interpreter_language: Mapped[str] = mapped_column(String(80), default="")
+    disability_adjustments: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+    def set_identity(self, full_name: str, postcode: str | None) -> None:
+        self.full_name = " ".join(full_name.split())
+        self.normalised_name = normalise_name(full_name)
+        self.postcode = normalise_postcode(postcode)
+
+    def age_on(self, day: date) -> int | None:
+        if self.date_of_birth is None:
+            return None
+        dob = self.date_of_birth
+        return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))

@@ -1,0 +1,1 @@
+"""Referrals to the panel: automatic triggers, partner referrals and coordinator screening."""

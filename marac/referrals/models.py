@@ -1,0 +1,140 @@
+"""A referral to the Community MARAC, and the per-area trigger thresholds."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from marac.db import Base, UTCDateTime, utcnow
+
+
+class ReferralSource(StrEnum):
+    AUTOMATIC_HIGH_RISK = "automatic_high_risk"
+    AUTOMATIC_REPEAT = "automatic_repeat"
+    AUTOMATIC_ESCALATION = "automatic_escalation"
+    PARTNER = "partner"
+
+
+SOURCE_LABELS: dict[str, str] = {
+    ReferralSource.AUTOMATIC_HIGH_RISK: "Automatic: endorsed high risk",
+    ReferralSource.AUTOMATIC_REPEAT: "Automatic: repeat within 12 months",
+    ReferralSource.AUTOMATIC_ESCALATION: "Automatic: escalation",
+    ReferralSource.PARTNER: "Partner referral",
+}
+
+
+class ReferralStatus(StrEnum):
+    NEW = "new"  # waiting for screening
+    MORE_INFO = "more_info"  # the coordinator asked the referrer for more
+    ACCEPTED = "accepted"  # waiting for the next meeting of the area's panel
+    DECLINED = "declined"
+    HEARD = "heard"  # discussed at a meeting, case open
+    CLOSED = "closed"
+
+
+STATUS_LABELS: dict[str, str] = {
+    ReferralStatus.NEW: "Waiting for screening",
+    ReferralStatus.MORE_INFO: "More information requested",
+    ReferralStatus.ACCEPTED: "Accepted: waiting for the panel",
+    ReferralStatus.DECLINED: "Declined",
+    ReferralStatus.HEARD: "Heard at the panel",
+    ReferralStatus.CLOSED: "Closed",
+}
+
+OPEN_STATUSES = (
+    ReferralStatus.NEW.value,
+    ReferralStatus.MORE_INFO.value,
+    ReferralStatus.ACCEPTED.value,
+    ReferralStatus.HEARD.value,
+)
+
+
+class SubjectType(StrEnum):
+    VICTIM = "victim"
+    PERPETRATOR = "perpetrator"
+    LOCATION = "location"
+
+
+CONSENT_LABELS: dict[str, str] = {
+    "given": "Given",
+    "refused": "Refused",
+    "not_sought": "Not sought",
+}
+
+SUPPORT_STATUS_LABELS: dict[str, str] = {
+    "offered": "Offered",
+    "accepted": "Accepted",
+    "declined": "Declined",
+}
+
+
+class Referral(Base):
+    """A case referred to the panel. Automatic ones point at what triggered them."""
+
+    __tablename__ = "referral"
+    __table_args__ = (
+        Index("ix_referral_area_status", "area_id", "status"),
+        Index("ix_referral_person_created", "person_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    subject_type: Mapped[str] = mapped_column(String(20), default=SubjectType.VICTIM.value)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    location: Mapped[str] = mapped_column(Text, default="")
+    location_postcode: Mapped[str] = mapped_column(String(10), default="")
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"))
+    source: Mapped[str] = mapped_column(String(30), index=True)
+    status: Mapped[str] = mapped_column(String(20), default=ReferralStatus.NEW.value)
+    risk_level: Mapped[str | None] = mapped_column(String(10))
+    # One automatic referral per assessment and per triggering incident ("fires once").
+    assessment_id: Mapped[int | None] = mapped_column(ForeignKey("risk_assessment.id"), unique=True)
+    trigger_incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"), unique=True)
+    previous_referral_id: Mapped[int | None] = mapped_column(ForeignKey("referral.id"))
+    is_repeat: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Every trigger or partner reason, e.g. ["Endorsed high risk", "Repeat: referred ..."].
+    trigger_reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    referrer_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
+    referring_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"), index=True)
+    reasons: Mapped[str] = mapped_column(Text, default="")
+    victim_views: Mapped[str] = mapped_column(Text, default="")
+    consent: Mapped[str] = mapped_column(String(20), default="not_sought")
+    lawful_basis: Mapped[str] = mapped_column(Text, default="")
+    needs: Mapped[str] = mapped_column(Text, default="")
+    support_status: Mapped[str] = mapped_column(String(20), default="")
+    support_service: Mapped[str] = mapped_column(String(200), default="")
+    screened_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    screened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    screening_note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ReferralIncident(Base):
+    """Incidents a referral is about (a partner referral may list several)."""
+
+    __tablename__ = "referral_incident"
+
+    referral_id: Mapped[int] = mapped_column(
+        ForeignKey("referral.id", ondelete="CASCADE"), primary_key=True
+    )
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), primary_key=True)
+
+
+class TriggerSettings(Base):
+    """Per-area thresholds for the automatic referral rules (defaults from DESIGN §3.2)."""
+
+    __tablename__ = "trigger_settings"
+
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), primary_key=True)
+    high_risk_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    repeat_window_days: Mapped[int] = mapped_column(Integer, default=365)
+    escalation_incidents: Mapped[int] = mapped_column(Integer, default=3)
+    escalation_window_days: Mapped[int] = mapped_column(Integer, default=365)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

@@ -94,6 +94,7 @@ def _register_blueprints(app: Flask) -> None:
     from marac.incidents.views import bp as incidents_bp
     from marac.pages.views import bp as pages_bp
     from marac.pages.views import health_bp
+    from marac.people.views import bp as people_bp
     from marac.referrals.views import bp as referrals_bp
 
     for bp in (
@@ -105,6 +106,7 @@ def _register_blueprints(app: Flask) -> None:
         incidents_bp,
         pages_bp,
         health_bp,
+        people_bp,
         referrals_bp,
     ):
         app.register_blueprint(bp)

@@ -1,0 +1,1 @@
+"""Browser tests: headless Chromium against the real app on a live server."""

@@ -1,0 +1,68 @@
+"""Signing in through the real form in a real browser, with and without JavaScript."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy.orm import Session
+
+from marac.accounts.models import Role
+from tests.e2e.helpers import sign_in_with_form
+from tests.factories import PASSWORD, make_agency, make_user
+
+
+@pytest.mark.browser
+def test_sign_in_reaches_dashboard(page: Page, console_errors: list[str], db: Session) -> None:
+    """The whole journey works in Chromium under the real CSP, with nothing blocked."""
+    agency = make_agency(db, name="Northmoor Victim Support Hub")
+    user = make_user(db, Role.COORDINATOR, agency=agency, name="Grace Hopper")
+
+    page.goto("/sign-in")
+    # GOV.UK Frontend's module script un-hides this button: proof it loaded under the CSP.
+    expect(page.get_by_role("button", name="Show password")).to_be_visible()
+    page.get_by_label("Email address", exact=True).fill(user.email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+
+    expect(page).to_have_url(re.compile(r"/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, Grace Hopper")
+    summary = page.locator(".govuk-summary-list")
+    expect(summary).to_contain_text("Northmoor Victim Support Hub")
+    expect(summary).to_contain_text("MARAC coordinator")
+    assert console_errors == [], "\n".join(console_errors)
+
+
+@pytest.mark.browser
+def test_wrong_password_shows_error_summary(
+    page: Page, console_errors: list[str], db: Session
+) -> None:
+    """A wrong password gets the GOV.UK error summary, focused so screen readers announce it."""
+    user = make_user(db)
+
+    sign_in_with_form(page, user.email, "not-the-right-password")
+
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_be_visible()
+    expect(summary.get_by_role("heading")).to_have_text("There is a problem")
+    link = summary.get_by_role("link", name="Enter a correct email address and password")
+    expect(link).to_have_attribute("href", "#email")
+    # GOV.UK Frontend's ErrorSummary moves focus to the summary on load.
+    expect(summary).to_be_focused()
+    expect(page).to_have_title(re.compile(r"^Error: Sign in"))
+    expect(page.get_by_role("heading", level=1)).not_to_contain_text("Welcome")
+    assert console_errors == [], "\n".join(console_errors)
+
+
+@pytest.mark.browser
+def test_pages_work_without_javascript(no_js_page: Page, db: Session) -> None:
+    """Sign-in must not depend on JavaScript: some council machines block or lose it."""
+    user = make_user(db, Role.MEMBER, name="Alan Turing")
+
+    sign_in_with_form(no_js_page, user.email)
+
+    expect(no_js_page.get_by_role("heading", level=1)).to_have_text("Welcome, Alan Turing")
+    expect(no_js_page.locator(".govuk-summary-list")).to_contain_text("Panel member")
+    # Proof that scripts really were off: enabled.js would have added this class.
+    expect(no_js_page.locator("body")).not_to_contain_class("js-enabled")

@@ -1,4 +1,7 @@
-"""Admin pages: users, agencies and areas. Every change is audited."""
+"""Admin pages: users, agencies, areas with their local strands and trigger settings.
+
+Every change is audited.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +13,22 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
-from marac.accounts.forms import AgencyForm, AreaForm, UserForm
+from marac.accounts.forms import (
+    AgencyForm,
+    AreaForm,
+    LocalStrandForm,
+    TriggerSettingsForm,
+    UserForm,
+)
 from marac.accounts.models import Agency, Area, Role, User
 from marac.accounts.passwords import hash_password, password_problem
 from marac.audit import record
 from marac.auth import admin_required
 from marac.db import db_session, utcnow
+from marac.incidents.models import LocalStrand
+from marac.incidents.strands import DEFAULT_LOCAL_STRANDS
 from marac.pagination import paginate
+from marac.referrals.models import TriggerSettings
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -66,6 +78,17 @@ def _agency_choices() -> list[tuple[int, str]]:
     return [(row.id, row.name) for row in rows]
 
 
+def _area_choices(user: User | None) -> list[tuple[int, str]]:
+    """Active areas, plus any inactive area the user still holds (so it can be removed)."""
+    rows = db_session().scalars(select(Area).order_by(Area.name)).all()
+    held = {a.id for a in user.areas} if user else set()
+    return [
+        (a.id, a.name if a.active else f"{a.name} (inactive)")
+        for a in rows
+        if a.active or a.id in held
+    ]
+
+
 def _save_user(form: UserForm, user: User | None) -> User | None:
     """Validate the password rule and uniqueness, then save; None when the form has errors."""
     db = db_session()
@@ -91,6 +114,15 @@ def _save_user(form: UserForm, user: User | None) -> User | None:
     if clash is not None and (user is None or clash != user.id):
         form.email.errors.append("A user with this email address already exists")
         return None
+    area_ids = set(form.areas.data or [])
+    if area_ids and form.role.data != Role.COORDINATOR:
+        form.areas.errors = [
+            *form.areas.errors,
+            "Only MARAC coordinators have areas: untick the areas or choose the "
+            "MARAC coordinator role",
+        ]
+        return None
+    areas = list(db.scalars(select(Area).where(Area.id.in_(area_ids)).order_by(Area.name)))
     data = {
         "name": form.name.data,
         "email": form.email.data,
@@ -101,11 +133,15 @@ def _save_user(form: UserForm, user: User | None) -> User | None:
     }
     if user is None:
         user = User(**data, password_hash=hash_password(password), password_changed_at=utcnow())
+        user.areas = areas
         db.add(user)
         db.flush()
         record(db, "user_created", "user", user.id, f"Created {user.email} as {user.role}")
     else:
         changed = _changes(user, list(data), data)
+        if {a.id for a in user.areas} != area_ids:
+            changed.append("areas")
+            user.areas = areas
         ends_sessions = bool({"active", "role", "agency_id"} & set(changed)) or bool(password)
         for key, value in data.items():
             setattr(user, key, value)
@@ -125,6 +161,7 @@ def _save_user(form: UserForm, user: User | None) -> User | None:
 def user_new() -> str | Response:
     form = UserForm()
     form.agency_id.choices = _agency_choices()
+    form.areas.choices = _area_choices(None)
     if form.validate_on_submit() and (user := _save_user(form, None)):
         flash(f"{user.name} can now sign in.", "success")
         return redirect(url_for("admin.users"))
@@ -137,6 +174,9 @@ def user_edit(user_id: int) -> str | Response:
     user = _get_or_404(User, user_id)
     form = UserForm(obj=user)
     form.agency_id.choices = _agency_choices()
+    form.areas.choices = _area_choices(user)
+    if request.method == "GET":
+        form.areas.data = [a.id for a in user.areas]
     if user.agency_id not in {c[0] for c in form.agency_id.choices}:
         form.agency_id.choices.append((user.agency_id, user.agency.name + " (inactive)"))
     if form.validate_on_submit() and _save_user(form, user):
@@ -268,7 +308,15 @@ def _save_area(form: AreaForm, area: Area | None) -> Area | None:
         area = Area(**data)
         db.add(area)
         db.flush()
-        record(db, "area_created", "area", area.id, f"Created {area.name}")
+        # Every new area starts with the borough's usual local strands; admins adjust them.
+        db.add_all(LocalStrand(area_id=area.id, name=name) for name in DEFAULT_LOCAL_STRANDS)
+        record(
+            db,
+            "area_created",
+            "area",
+            area.id,
+            f"Created {area.name} with local strands: {', '.join(DEFAULT_LOCAL_STRANDS)}",
+        )
     else:
         changed = _changes(area, list(data), data)
         for key, value in data.items():
@@ -297,3 +345,117 @@ def area_edit(area_id: int) -> str | Response:
         flash(f"Saved the changes to {area.name}.", "success")
         return redirect(url_for("admin.areas"))
     return render_template("admin/area_form.html", form=form, area=area)
+
+
+# ---- local strands -----------------------------------------------------------------------
+
+
+def _strand_name_clash(area_id: int, name: str, strand_id: int | None) -> bool:
+    clash = db_session().scalar(
+        select(LocalStrand.id).where(
+            LocalStrand.area_id == area_id, func.lower(LocalStrand.name) == name.lower()
+        )
+    )
+    return clash is not None and clash != strand_id
+
+
+@bp.route("/areas/<int:area_id>/strands", methods=["GET", "POST"])
+@admin_required
+def local_strands(area_id: int) -> str | Response:
+    """The area's locally-defined hate strands, and a form to add one."""
+    db = db_session()
+    area = _get_or_404(Area, area_id)
+    form = LocalStrandForm()
+    if form.validate_on_submit():
+        name = form.name.data or ""
+        if _strand_name_clash(area.id, name, None):
+            form.name.errors.append(f"{area.name} already has a local strand called {name}")
+        else:
+            strand = LocalStrand(area_id=area.id, name=name, active=bool(form.active.data))
+            db.add(strand)
+            db.flush()
+            record(
+                db, "local_strand_added", "local_strand", strand.id, f"Added {name} to {area.name}"
+            )
+            db.commit()
+            flash(f"Added the local strand {name}.", "success")
+            return redirect(url_for("admin.local_strands", area_id=area.id))
+    strands = db.scalars(
+        select(LocalStrand)
+        .where(LocalStrand.area_id == area.id)
+        .order_by(LocalStrand.active.desc(), LocalStrand.name)
+    ).all()
+    return render_template("admin/local_strands.html", area=area, strands=strands, form=form)
+
+
+@bp.route("/areas/<int:area_id>/strands/<int:strand_id>", methods=["GET", "POST"])
+@admin_required
+def local_strand_edit(area_id: int, strand_id: int) -> str | Response:
+    """Rename a local strand, or retire it (incidents keep it; new ones cannot pick it)."""
+    db = db_session()
+    area = _get_or_404(Area, area_id)
+    strand = _get_or_404(LocalStrand, strand_id)
+    if strand.area_id != area.id:
+        abort(404)
+    form = LocalStrandForm(obj=strand)
+    if form.validate_on_submit():
+        name = form.name.data or ""
+        if _strand_name_clash(area.id, name, strand.id):
+            form.name.errors.append(f"{area.name} already has a local strand called {name}")
+        else:
+            data = {"name": name, "active": bool(form.active.data)}
+            changed = _changes(strand, list(data), data)
+            summary = f"Changed {', '.join(changed) or 'nothing'} of {strand.name} in {area.name}"
+            if "name" in changed:
+                summary += f" (now {name})"
+            strand.name, strand.active = data["name"], data["active"]
+            record(db, "local_strand_updated", "local_strand", strand.id, summary)
+            db.commit()
+            flash(f"Saved the local strand {strand.name}.", "success")
+            return redirect(url_for("admin.local_strands", area_id=area.id))
+    return render_template("admin/local_strand_form.html", area=area, strand=strand, form=form)
+
+
+# ---- trigger settings --------------------------------------------------------------------
+
+TRIGGER_FIELDS = [
+    "high_risk_enabled",
+    "repeat_window_days",
+    "escalation_incidents",
+    "escalation_window_days",
+]
+TRIGGER_DEFAULTS: dict[str, Any] = {
+    name: TriggerSettings.__table__.c[name].default.arg for name in TRIGGER_FIELDS
+}
+
+
+@bp.route("/areas/<int:area_id>/triggers", methods=["GET", "POST"])
+@admin_required
+def trigger_settings(area_id: int) -> str | Response:
+    """The automatic referral thresholds for one area; saved with the defaults until edited."""
+    db = db_session()
+    area = _get_or_404(Area, area_id)
+    settings = db.get(TriggerSettings, area.id)
+    current = (
+        {name: getattr(settings, name) for name in TRIGGER_FIELDS}
+        if settings
+        else dict(TRIGGER_DEFAULTS)
+    )
+    form = TriggerSettingsForm(data=current)
+    if form.validate_on_submit():
+        data = {name: getattr(form, name).data for name in TRIGGER_FIELDS}
+        data["high_risk_enabled"] = bool(data["high_risk_enabled"])
+        changed = [name for name in TRIGGER_FIELDS if current[name] != data[name]]
+        if settings is None:
+            settings = TriggerSettings(area_id=area.id)
+            db.add(settings)
+        for name, value in data.items():
+            setattr(settings, name, value)
+        details = ", ".join(f"{name}={data[name]}" for name in changed) or "nothing"
+        record(db, "trigger_settings_updated", "area", area.id, f"Changed {details}")
+        db.commit()
+        flash(f"Saved the trigger settings for {area.name}.", "success")
+        return redirect(url_for("admin.area_edit", area_id=area.id))
+    return render_template(
+        "admin/trigger_settings.html", area=area, form=form, saved=settings is not None
+    )

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
     GovCheckboxInput,
     GovPasswordInput,
     GovRadioInput,
@@ -17,15 +19,17 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import (
     BooleanField,
     EmailField,
+    IntegerField,
     PasswordField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
     ValidationError,
 )
-from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional
+from wtforms.validators import Email, EqualTo, InputRequired, Length, NumberRange, Optional
 
 from marac.accounts.models import AGENCY_TYPE_LABELS, ROLE_LABELS
 from marac.forms import STRIP, DateInputField, Lines, choices_from
@@ -102,6 +106,15 @@ class UserForm(FlaskForm):
         "Supervisor: can endorse risk assessments from their own agency",
         widget=GovCheckboxInput(),
     )
+    areas = SelectMultipleField(
+        "Areas (for MARAC coordinators)",
+        description="Only for MARAC coordinators: the areas whose referrals and cases they "
+        "screen and see. Leave all unticked for other roles.",
+        widget=GovCheckboxesInput(),
+        coerce=int,
+        choices=[],
+        validators=[Optional()],
+    )
     active = BooleanField("Account is active", widget=GovCheckboxInput(), default=True)
     password = PasswordField(
         "Temporary password",
@@ -162,3 +175,79 @@ class AreaForm(FlaskForm):
                 raise ValidationError(
                     f"{district} is not a postcode district; enter districts like AK1 or AK12"
                 )
+
+
+class WholeNumberField(IntegerField):
+    """A whole number typed in a text box, with a plain-English error."""
+
+    def __init__(self, label: str, message: str, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", GovTextInput())
+        super().__init__(label, **kwargs)
+        self.message = message
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        try:
+            self.data = int(valuelist[0].strip())
+        except ValueError as exc:
+            self.data = None
+            raise ValueError(self.message) from exc
+
+
+class LocalStrandForm(FlaskForm):
+    name = StringField(
+        "Name of the local strand",
+        description="For example, alternative subcultures.",
+        widget=GovTextInput(),
+        filters=STRIP,
+        validators=[InputRequired("Enter the name of the local strand"), Length(max=120)],
+    )
+    active = BooleanField(
+        "In use",
+        description="Untick to retire the strand: it is no longer offered on new incidents, "
+        "and incidents already recorded with it keep it.",
+        widget=GovCheckboxInput(),
+        default=True,
+    )
+    submit = SubmitField("Save local strand", widget=GovSubmitInput())
+
+
+class TriggerSettingsForm(FlaskForm):
+    """The thresholds of the automatic referral rules for one area."""
+
+    high_risk_enabled = BooleanField(
+        "Refer automatically when a supervisor endorses a high risk assessment",
+        widget=GovCheckboxInput(),
+    )
+    repeat_window_days = WholeNumberField(
+        "Repeat window (days)",
+        "Enter the repeat window as a whole number of days, like 365",
+        description="A new incident or high risk assessment is a repeat when the person had "
+        "a MARAC referral within this many days. The default is 365.",
+        validators=[
+            InputRequired("Enter the repeat window in days"),
+            NumberRange(1, 3650, "Enter a repeat window between 1 and 3650 days"),
+        ],
+    )
+    escalation_incidents = WholeNumberField(
+        "Escalation: number of incidents",
+        "Enter the number of incidents as a whole number, like 3",
+        description="Refer automatically when the person has this many incidents within the "
+        "escalation window. The default is 3.",
+        validators=[
+            InputRequired("Enter the number of incidents for escalation"),
+            NumberRange(2, 20, "Enter a number of incidents between 2 and 20"),
+        ],
+    )
+    escalation_window_days = WholeNumberField(
+        "Escalation window (days)",
+        "Enter the escalation window as a whole number of days, like 365",
+        description="The default is 365.",
+        validators=[
+            InputRequired("Enter the escalation window in days"),
+            NumberRange(1, 3650, "Enter an escalation window between 1 and 3650 days"),
+        ],
+    )
+    submit = SubmitField("Save trigger settings", widget=GovSubmitInput())

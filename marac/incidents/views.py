@@ -1,7 +1,194 @@
-"""Recording incidents against a person (stub: filled in by the intake work)."""
+"""Recording an incident against a person, and the incident page.
+
+One page in fieldsets: the victim (a new person, or someone already known via
+?person_id=), when and where, what kind, the hate strands, perpetrators, and what
+happened. Saving places the incident in an area by postcode and runs the automatic
+referral rules before the one commit.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from marac.accounts.models import Area, Role, User
+from marac.audit import record
+from marac.auth import require, roles_required
+from marac.db import db_session, utcnow
+from marac.incidents.access import can_view_incident
+from marac.incidents.forms import IncidentForm
+from marac.incidents.labels import local_strand_names, strand_summary
+from marac.incidents.models import (
+    AGE_BAND_LABELS,
+    INCIDENT_TYPE_LABELS,
+    PERCEIVED_BY_LABELS,
+    RECORDING_LABELS,
+    RELATIONSHIP_LABELS,
+    REPORTED_VIA_LABELS,
+    Incident,
+    IncidentStrand,
+    Perpetrator,
+)
+from marac.incidents.placing import area_for_postcode, local_strand_choices, resolve_local_strands
+from marac.incidents.strands import STRAND_LABELS, SUBCATEGORIES, SUBCATEGORY_STRAND
+from marac.people.access import can_view_person
+from marac.people.models import Person, normalise_postcode
+from marac.people.service import save_person
 
 bp = Blueprint("incidents", __name__, url_prefix="/incidents")
+
+CASE_ROLES = (Role.REFERRER, Role.MEMBER, Role.COORDINATOR)
+
+
+def _known_person() -> Person | None:
+    """The victim picked from search (?person_id=), if the user may see them."""
+    person_id = request.args.get("person_id", type=int)
+    if person_id is None:
+        return None
+    db = db_session()
+    person = db.get(Person, person_id)
+    if person is None:
+        abort(404)
+    require(can_view_person(db, current_user, person))
+    return person
+
+
+def _run_triggers(incident: Incident) -> None:
+    try:  # TODO(lead): import marac.referrals.triggers.on_incident_recorded directly
+        from marac.referrals.triggers import on_incident_recorded
+    except ImportError:
+        return
+    on_incident_recorded(db_session(), incident, utcnow())
+
+
+def _save(form: IncidentForm, person: Person | None) -> Incident | None:
+    """Save the incident (and a new victim); None when the local strands do not fit."""
+    db = db_session()
+    postcode = normalise_postcode(form.postcode.data)
+    victim_postcode = person.postcode if person else normalise_postcode(form.victim.postcode.data)
+    area = area_for_postcode(db, postcode or victim_postcode)
+    local_codes, problem = resolve_local_strands(db, area, form.local_strands.data or [])
+    if problem:
+        form.local_strands.errors = [*form.local_strands.errors, problem]
+        return None
+    if person is None:
+        person = save_person(db, form.victim.data, created_by_id=current_user.id)
+        record(db, "person_created", "person", person.id, f"Recorded person {person.id}")
+    recorded_as = form.recorded_as.data
+    perceived = set(form.perceived_by.data or [])
+    incident = Incident(
+        person_id=person.id,
+        area_id=area.id if area else None,
+        occurred_at=form.occurred_at,
+        place=form.place.data or "",
+        postcode=postcode,
+        incident_type=form.incident_type.data,
+        online=form.online.data == "yes",
+        recorded_as=recorded_as,
+        # Only a crime can be an aggravated offence (the question says so).
+        aggravated_offence=recorded_as == "crime" and form.aggravated_offence.data == "yes",
+        crime_reference=form.crime_reference.data or "",
+        reported_via=form.reported_via.data,
+        perceived_by=",".join(code for code in PERCEIVED_BY_LABELS if code in perceived),
+        description=form.description.data or "",
+        agency_id=current_user.agency_id,
+        created_by_id=current_user.id,
+    )
+    for code in form.strands.data or []:
+        incident.strands.append(IncidentStrand(code=code, subcategory=""))
+    for sub in form.subcategories.data or []:
+        incident.strands.append(IncidentStrand(code=SUBCATEGORY_STRAND[sub], subcategory=sub))
+    for code in local_codes:
+        incident.strands.append(IncidentStrand(code=code, subcategory=""))
+    for row in form.perpetrator_rows():
+        incident.perpetrators.append(
+            Perpetrator(
+                known=row.known.data == "yes",
+                name=row.name.data or "",
+                relationship_to_victim=row.relationship.data or "",
+                age_band=row.age_band.data or "unknown",
+                description=row.description.data or "",
+            )
+        )
+    db.add(incident)
+    db.flush()
+    _run_triggers(incident)
+    strands = ", ".join(
+        sorted(s.code + (f"/{s.subcategory}" if s.subcategory else "") for s in incident.strands)
+    )
+    record(
+        db,
+        "incident_recorded",
+        "incident",
+        incident.id,
+        f"Recorded incident {incident.id} for person {person.id} ({strands})",
+    )
+    db.commit()
+    return incident
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(*CASE_ROLES)
+def new() -> str | Response:
+    db = db_session()
+    person = _known_person()
+    form = IncidentForm()
+    form.local_strands.choices = local_strand_choices(db)
+    if person is not None:
+        del form.victim
+    if form.validate_on_submit() and (incident := _save(form, person)):
+        flash("The incident has been recorded.", "success")
+        return redirect(url_for("incidents.view", incident_id=incident.id))
+    return render_template(
+        "incidents/new.html",
+        form=form,
+        person=person,
+        subcategories=SUBCATEGORIES,
+        strand_labels=STRAND_LABELS,
+    )
+
+
+@bp.route("/<int:incident_id>")
+@roles_required(*CASE_ROLES)
+def view(incident_id: int) -> str:
+    db = db_session()
+    incident = db.get(Incident, incident_id)
+    if incident is None:
+        abort(404)
+    require(can_view_incident(current_user, incident))
+    person = db.get(Person, incident.person_id)
+    area = db.get(Area, incident.area_id) if incident.area_id else None
+    creator = db.get(User, incident.created_by_id)
+    record(db, "incident_viewed", "incident", incident.id, f"Viewed incident {incident.id}")
+    db.commit()
+    views: Any = current_app.view_functions
+    return render_template(
+        "incidents/view.html",
+        incident=incident,
+        person=person,
+        area=area,
+        creator=creator,
+        strand_lines=strand_summary(incident, local_strand_names(db, [incident])),
+        labels={
+            "type": INCIDENT_TYPE_LABELS,
+            "recording": RECORDING_LABELS,
+            "reported": REPORTED_VIA_LABELS,
+            "perceived": PERCEIVED_BY_LABELS,
+            "relationship": RELATIONSHIP_LABELS,
+            "age": AGE_BAND_LABELS,
+        },
+        can_assess="assessments.start" in views,
+        can_refer="referrals.new" in views,
+    )

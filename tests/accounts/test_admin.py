@@ -8,6 +8,8 @@ from sqlalchemy.orm import Session
 
 from marac.accounts.models import Agency, Area, Role, User
 from marac.audit.models import AuditEvent
+from marac.incidents.models import LocalStrand
+from marac.referrals.models import TriggerSettings
 from tests.factories import make_agency, make_area, make_user
 
 ADMIN_PAGES = [
@@ -20,6 +22,9 @@ ADMIN_PAGES = [
     "/admin/areas",
     "/admin/areas/new",
     "/admin/areas/{area}",
+    "/admin/areas/{area}/strands",
+    "/admin/areas/{area}/strands/{strand}",
+    "/admin/areas/{area}/triggers",
     "/admin/audit",
 ]
 ADMIN_POSTS = [
@@ -30,11 +35,23 @@ ADMIN_POSTS = [
     "/admin/agencies/{agency}",
     "/admin/areas/new",
     "/admin/areas/{area}",
+    "/admin/areas/{area}/strands",
+    "/admin/areas/{area}/strands/{strand}",
+    "/admin/areas/{area}/triggers",
 ]
 
 
 def _ids(db: Session) -> dict[str, int]:
-    return {"user": make_user(db).id, "agency": make_agency(db).id, "area": make_area(db).id}
+    area = make_area(db)
+    strand = LocalStrand(area_id=area.id, name="Age")
+    db.add(strand)
+    db.commit()
+    return {
+        "user": make_user(db).id,
+        "agency": make_agency(db).id,
+        "area": area.id,
+        "strand": strand.id,
+    }
 
 
 def test_admin_reaches_every_admin_page(db: Session, login) -> None:
@@ -215,3 +232,129 @@ def test_user_list_runs_a_constant_number_of_queries(db: Session, login, count_q
             assert admin.get("/admin/users").status_code == 200
         counts.append(q.count)
     assert counts[0] == counts[1], counts
+
+
+# ---- local strands, trigger settings and coordinator areas --------------------------------
+
+
+def test_a_new_area_gets_the_default_local_strands(db: Session, login) -> None:
+    admin = login(make_user(db, Role.ADMIN))
+    response = admin.submit(
+        "/admin/areas/new", {"name": "Ashbrook West", "postcode_districts": "AK5", "active": "y"}
+    )
+    assert response.status_code == 302
+    area = db.scalar(select(Area).where(Area.name == "Ashbrook West"))
+    names = db.scalars(
+        select(LocalStrand.name).where(LocalStrand.area_id == area.id).order_by(LocalStrand.id)
+    ).all()
+    assert names == ["Alternative subcultures", "Sex or gender", "Age"]
+    page = admin.get(f"/admin/areas/{area.id}").get_data(as_text=True)
+    assert f"/admin/areas/{area.id}/strands" in page and f"/admin/areas/{area.id}/triggers" in page
+
+
+def test_admin_adds_renames_and_retires_local_strands(db: Session, login) -> None:
+    area = make_area(db, "Ashbrook North")
+    other = make_area(db, "Ashbrook South")
+    db.add(LocalStrand(area_id=other.id, name="Goths"))
+    db.commit()
+    admin = login(make_user(db, Role.ADMIN))
+    url = f"/admin/areas/{area.id}/strands"
+    page = admin.submit(url, {"name": ""}).get_data(as_text=True)
+    assert "There is a problem" in page and "Enter the name of the local strand" in page
+    assert admin.submit(url, {"name": "Goths", "active": "y"}).status_code == 302  # other area
+    page = admin.submit(url, {"name": " goths ", "active": "y"}).get_data(as_text=True)
+    assert "Ashbrook North already has a local strand called goths" in page
+    strand = db.scalar(
+        select(LocalStrand).where(LocalStrand.area_id == area.id, LocalStrand.name == "Goths")
+    )
+    assert strand.active
+    response = admin.submit(f"{url}/{strand.id}", {"name": "Alternative subcultures"})
+    assert response.status_code == 302
+    db.expire_all()
+    strand = db.get(LocalStrand, strand.id)
+    assert strand.name == "Alternative subcultures" and strand.active is False
+    assert "Retired" in admin.get(url).get_data(as_text=True)
+    actions = db.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+    assert "local_strand_added" in actions and "local_strand_updated" in actions
+    # A strand is edited only under its own area.
+    assert admin.get(f"/admin/areas/{other.id}/strands/{strand.id}").status_code == 404
+
+
+def test_admin_sets_trigger_thresholds(db: Session, login) -> None:
+    area = make_area(db)
+    admin = login(make_user(db, Role.ADMIN))
+    url = f"/admin/areas/{area.id}/triggers"
+    page = admin.get(url).get_data(as_text=True)
+    assert 'value="365"' in page and 'value="3"' in page
+    assert db.get(TriggerSettings, area.id) is None  # created on first save, not on view
+    for data, message in [
+        ({"repeat_window_days": "0"}, "Enter a repeat window between 1 and 3650 days"),
+        ({"repeat_window_days": "3651"}, "Enter a repeat window between 1 and 3650 days"),
+        ({"escalation_incidents": "1"}, "Enter a number of incidents between 2 and 20"),
+        ({"escalation_incidents": "21"}, "Enter a number of incidents between 2 and 20"),
+        ({"escalation_window_days": "a year"}, "Enter the escalation window as a whole number"),
+        ({"repeat_window_days": ""}, "Enter the repeat window in days"),
+    ]:
+        form = {
+            "high_risk_enabled": "y",
+            "repeat_window_days": "365",
+            "escalation_incidents": "3",
+            "escalation_window_days": "365",
+            **data,
+        }
+        page = admin.submit(url, form).get_data(as_text=True)
+        assert "There is a problem" in page and message in page, message
+        if data.get("escalation_window_days"):
+            assert 'value="a year"' in page
+    assert db.get(TriggerSettings, area.id) is None
+    response = admin.submit(
+        url,
+        {"repeat_window_days": "180", "escalation_incidents": "2", "escalation_window_days": "90"},
+    )
+    assert response.status_code == 302
+    settings = db.get(TriggerSettings, area.id)
+    assert (
+        settings.high_risk_enabled,
+        settings.repeat_window_days,
+        settings.escalation_incidents,
+        settings.escalation_window_days,
+    ) == (False, 180, 2, 90)
+    event = db.scalar(select(AuditEvent).where(AuditEvent.action == "trigger_settings_updated"))
+    assert "repeat_window_days=180" in event.summary and "high_risk_enabled=False" in event.summary
+    assert 'value="180"' in admin.get(url).get_data(as_text=True)
+
+
+def test_admin_gives_a_coordinator_areas(db: Session, login) -> None:
+    north, south = make_area(db, "North"), make_area(db, "South")
+    make_area(db, "Closed", active=False)
+    coordinator = make_user(db, Role.COORDINATOR)
+    admin = login(make_user(db, Role.ADMIN))
+    url = f"/admin/users/{coordinator.id}"
+    page = admin.get(url).get_data(as_text=True)
+    assert "Areas (for MARAC coordinators)" in page and "North" in page
+    assert "Closed" not in page
+    base = {
+        "name": coordinator.name,
+        "email": coordinator.email,
+        "agency_id": coordinator.agency_id,
+        "role": "coordinator",
+        "active": "y",
+    }
+    assert admin.submit(url, {**base, "areas": [north.id, south.id]}).status_code == 302
+    db.expire_all()
+    assert {a.name for a in db.get(User, coordinator.id).areas} == {"North", "South"}
+    summary = db.scalars(
+        select(AuditEvent.summary).where(AuditEvent.action == "user_updated")
+    ).all()
+    assert any("areas" in s for s in summary)
+    page = admin.get(url).get_data(as_text=True)
+    assert f'value="{north.id}" checked' in page
+    assert admin.submit(url, {**base, "areas": [south.id]}).status_code == 302
+    db.expire_all()
+    assert [a.name for a in db.get(User, coordinator.id).areas] == ["South"]
+    page = admin.submit(url, {**base, "role": "referrer", "areas": [south.id]}).get_data(
+        as_text=True
+    )
+    assert "Only MARAC coordinators have areas" in page
+    db.expire_all()
+    assert db.get(User, coordinator.id).role == "coordinator"

@@ -1,0 +1,44 @@
+"""Who may see an incident. Plain rules (no request needed), plus the same rule as SQL.
+
+The creator; supervisors of the recording agency; coordinators of the incident's area
+(any coordinator while the area is unknown, so nothing falls between panels). Admins
+run the system and never see case data; panel members get agenda access later.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, false, or_
+
+from marac.accounts.models import Role
+from marac.incidents.models import Incident
+
+
+def _is_supervisor_of(user: Any, agency_id: int) -> bool:
+    return bool(user.is_supervisor and user.agency_id == agency_id)
+
+
+def can_view_incident(user: Any, incident: Incident) -> bool:
+    if user.has_role(Role.ADMIN):
+        return False
+    if incident.created_by_id == user.id:
+        return True
+    if _is_supervisor_of(user, incident.agency_id):
+        return True
+    if user.has_role(Role.COORDINATOR):
+        return incident.area_id is None or incident.area_id in {a.id for a in user.areas}
+    return False
+
+
+def viewable_incidents(user: Any) -> ColumnElement[bool]:
+    """`can_view_incident` as a WHERE clause on Incident, for lists and searches."""
+    if user.has_role(Role.ADMIN):
+        return false()
+    conditions: list[ColumnElement[bool]] = [Incident.created_by_id == user.id]
+    if user.is_supervisor:
+        conditions.append(Incident.agency_id == user.agency_id)
+    if user.has_role(Role.COORDINATOR):
+        area_ids = [a.id for a in user.areas]
+        conditions.append(or_(Incident.area_id.is_(None), Incident.area_id.in_(area_ids)))
+    return or_(*conditions)

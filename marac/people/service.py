@@ -1,0 +1,42 @@
+"""Creating and updating people. Identity always goes through `Person.set_identity`."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from marac.people.models import Person
+
+DETAIL_FIELDS = (
+    "gender_identity",
+    "address",
+    "phone",
+    "safe_contact_notes",
+    "communication_needs",
+    "interpreter_language",
+    "disability_adjustments",
+)
+
+
+def save_person(
+    session: Session,
+    data: dict[str, Any],
+    person: Person | None = None,
+    created_by_id: int | None = None,
+) -> Person:
+    """Create (person None) or update a person from form data; flushes so it has an id.
+
+    The normalised name is what exact matching uses, so it is set here and nowhere else.
+    """
+    if person is None:
+        person = Person(created_by_id=created_by_id)
+        session.add(person)
+    person.set_identity(data.get("full_name") or "", data.get("postcode"))
+    dob = data.get("date_of_birth")
+    person.date_of_birth = dob if isinstance(dob, date) else None
+    for name in DETAIL_FIELDS:
+        setattr(person, name, (data.get(name) or "").strip())
+    session.flush()
+    return person

@@ -1,0 +1,244 @@
+"""The partner referral form and the coordinator's screening forms."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import (
+    HiddenField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    ValidationError,
+)
+from wtforms.validators import InputRequired, Length, Optional
+
+from marac.forms import STRIP, choices_from
+from marac.people.models import normalise_postcode
+from marac.referrals.models import CONSENT_LABELS, SUPPORT_STATUS_LABELS, SubjectType
+
+SUBJECT_LABELS: dict[str, str] = {
+    SubjectType.VICTIM: "A victim",
+    SubjectType.PERPETRATOR: "A perpetrator (a perpetrator-focused referral)",
+    SubjectType.LOCATION: "A location (for example a street, an estate or a shop)",
+}
+
+SUBJECT_SHORT_LABELS: dict[str, str] = {
+    SubjectType.VICTIM: "Victim",
+    SubjectType.PERPETRATOR: "Perpetrator-focused",
+    SubjectType.LOCATION: "Location",
+}
+
+DECLINE_REASONS: dict[str, str] = {
+    "domestic_abuse_marac": "Already heard at the domestic abuse MARAC",
+    "mappa": "Managed through MAPPA (multi-agency public protection arrangements)",
+    "criteria": "Does not meet the criteria for this MARAC",
+    "other": "Another reason",
+}
+
+CONFLICT_MESSAGE = (
+    "Someone else changed this referral while you were looking at it. "
+    "Check the latest details on this page and try again"
+)
+
+POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][0-9A-Z]? [0-9][A-Z]{2}$")
+
+
+class VersionedForm(FlaskForm):
+    """Carries the referral's version so a stale screening decision is refused."""
+
+    version = HiddenField()
+
+    def version_matches(self, current: int) -> bool:
+        try:
+            return int(self.version.data or "") == current
+        except ValueError:
+            return False
+
+    def show_conflict(self, current: int) -> None:
+        """Keep what was typed, explain the clash, and take the new version for a retry."""
+        self.version.errors = [*self.version.errors, CONFLICT_MESSAGE]
+        self.version.data = str(current)
+        self.version.raw_data = [str(current)]
+
+
+class PartnerReferralForm(FlaskForm):
+    """A referral on professional judgement (DESIGN.md §3.3)."""
+
+    subject_type = RadioField(
+        "Who or what is the referral about?",
+        widget=GovRadioInput(),
+        choices=choices_from(SUBJECT_LABELS),
+        validators=[InputRequired("Select who or what the referral is about")],
+    )
+    location = TextAreaField(
+        "Address or description of the location",
+        description="Only for a referral about a location.",
+        widget=GovTextArea(),
+        filters=STRIP,
+        validators=[Length(max=2000)],
+    )
+    location_postcode = StringField(
+        "Postcode of the location",
+        description="Only for a referral about a location. It decides which panel hears it.",
+        widget=GovTextInput(),
+        filters=STRIP,
+        validators=[Length(max=10)],
+    )
+    incident_ids = SelectMultipleField(
+        "Which incidents is the referral about?",
+        description="Select all that apply. The panel sees their hate strands and details.",
+        widget=GovCheckboxesInput(),
+        coerce=int,
+        choices=[],
+        validators=[InputRequired("Select the incidents the referral is about")],
+    )
+    reasons = TextAreaField(
+        "Why are you referring this case to the MARAC?",
+        description="Say what worries you and why a multi-agency response is needed now.",
+        widget=GovTextArea(),
+        filters=STRIP,
+        validators=[
+            InputRequired("Enter why you are referring this case to the MARAC"),
+            Length(max=10000),
+        ],
+    )
+    victim_views = TextAreaField(
+        "The victim's views and wishes",
+        description="What the victim wants to happen, in their own words if possible.",
+        widget=GovTextArea(),
+        filters=STRIP,
+        validators=[Length(max=10000)],
+    )
+    consent = RadioField(
+        "Has the victim consented to their information being shared with the panel?",
+        description="If consent was refused or not sought, give the lawful basis for sharing.",
+        widget=GovRadioInput(),
+        choices=choices_from(CONSENT_LABELS),
+        validators=[InputRequired("Select whether the victim consented to sharing")],
+    )
+    lawful_basis = TextAreaField(
+        "Lawful basis for sharing without consent",
+        description="Needed when consent was refused or not sought. For example, to "
+        "prevent or detect crime, or to protect the victim from serious harm.",
+        widget=GovTextArea(),
+        filters=STRIP,
+        validators=[Length(max=5000)],
+    )
+    needs = TextAreaField(
+        "Needs",
+        description="Communication needs, interpreter and language, adjustments for a "
+        "disability, and the safe way to contact the victim.",
+        widget=GovTextArea(),
+        filters=STRIP,
+        validators=[Length(max=5000)],
+    )
+    support_status = RadioField(
+        "Referral to a support service",
+        description="Leave blank if no support referral was discussed.",
+        widget=GovRadioInput(),
+        choices=choices_from(SUPPORT_STATUS_LABELS),
+        validators=[Optional()],
+    )
+    support_service = StringField(
+        "Which support service?",
+        description="For example, Victim Support or a local hate crime charity.",
+        widget=GovTextInput(),
+        filters=STRIP,
+        validators=[Length(max=200)],
+    )
+    submit = SubmitField("Send referral", widget=GovSubmitInput())
+
+    def validate_location(self, field: Any) -> None:
+        if self.subject_type.data == SubjectType.LOCATION and not field.data:
+            raise ValidationError("Enter the address or a description of the location")
+
+    def validate_location_postcode(self, field: Any) -> None:
+        if field.data:
+            normal = normalise_postcode(field.data)
+            if not POSTCODE.match(normal):
+                raise ValidationError("Enter a real postcode, like AK1 2BX")
+            field.data = normal
+
+    def validate_lawful_basis(self, field: Any) -> None:
+        if self.consent.data in ("refused", "not_sought") and not field.data:
+            raise ValidationError("Enter the lawful basis for sharing without the victim's consent")
+
+    def validate_support_service(self, field: Any) -> None:
+        if self.support_status.data and not field.data:
+            raise ValidationError("Enter the support service the victim was referred to")
+
+
+class AcceptForm(VersionedForm):
+    area_id = SelectField(
+        "Area",
+        description="The panel of this area hears the case. Change it if the referral was "
+        "placed in the wrong area.",
+        widget=GovSelect(),
+        coerce=int,
+        validators=[InputRequired("Select the area whose panel should hear the case")],
+    )
+    submit = SubmitField("Accept the referral", widget=GovSubmitInput())
+
+    def validate_area_id(self, field: Any) -> None:
+        if not field.data:
+            raise ValidationError("Select the area whose panel should hear the case")
+
+
+class DeclineForm(VersionedForm):
+    reason = RadioField(
+        "Why are you declining the referral?",
+        description="The referrer sees the reason and your details.",
+        widget=GovRadioInput(),
+        choices=choices_from(DECLINE_REASONS),
+        validators=[InputRequired("Select why you are declining the referral")],
+    )
+    details = TextAreaField(
+        "Details for the referrer",
+        widget=GovTextArea(),
+        filters=STRIP,
+        validators=[
+            InputRequired("Enter details of why the referral is declined"),
+            Length(max=5000),
+        ],
+    )
+    submit = SubmitField("Decline the referral", widget=GovSubmitInput())
+
+
+class MoreInfoForm(VersionedForm):
+    request_text = TextAreaField(
+        "What do you need from the referrer?",
+        widget=GovTextArea(),
+        filters=STRIP,
+        validators=[
+            InputRequired("Enter what more information you need from the referrer"),
+            Length(max=5000),
+        ],
+    )
+    submit = SubmitField("Ask for more information", widget=GovSubmitInput())
+
+
+class ReplyForm(VersionedForm):
+    information = TextAreaField(
+        "The information the coordinator asked for",
+        widget=GovTextArea(),
+        filters=STRIP,
+        validators=[
+            InputRequired("Enter the information the coordinator asked for"),
+            Length(max=10000),
+        ],
+    )
+    submit = SubmitField("Send the information", widget=GovSubmitInput())

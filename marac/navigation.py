@@ -21,6 +21,18 @@ class NavItem:
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("Home", "home.dashboard", section="home"),
     NavItem(
+        "Record an incident",
+        "incidents.new",
+        frozenset({Role.REFERRER, Role.MEMBER, Role.COORDINATOR}),
+        section="incidents.",
+    ),
+    NavItem(
+        "Find a person",
+        "people.search",
+        frozenset({Role.REFERRER, Role.MEMBER, Role.COORDINATOR}),
+        section="people.",
+    ),
+    NavItem(
         "Assessments",
         "assessments.index",
         frozenset({Role.REFERRER, Role.MEMBER, Role.COORDINATOR}),
@@ -32,7 +44,12 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         section="assessments.endorse",
         supervisors_only=True,
     ),
-    NavItem("Referrals", "referrals.index", section="referrals.index"),
+    NavItem(
+        "Referrals",
+        "referrals.index",
+        frozenset({Role.REFERRER, Role.MEMBER, Role.COORDINATOR}),
+        section="referrals.index",
+    ),
     NavItem(
         "Screening",
         "referrals.screening",

@@ -59,11 +59,7 @@ from marac.db import db_session, utcnow
 from marac.incidents.models import INCIDENT_TYPE_LABELS, Incident
 from marac.pagination import paginate
 from marac.people.models import Person
-
-try:
-    from marac.referrals.triggers import on_assessment_endorsed
-except ImportError:  # TODO(lead): drop this guard once marac.referrals.triggers lands
-    on_assessment_endorsed = None  # type: ignore[assignment]
+from marac.referrals.triggers import on_assessment_endorsed
 
 bp = Blueprint("assessments", __name__, url_prefix="/assessments")
 
@@ -79,10 +75,8 @@ OBJECT = "risk_assessment"
 
 def _can_view_incident(user: Any, incident: Incident) -> bool:
     """INTAKE's rule when present; until then the creator or the creator's agency."""
-    try:
-        from marac.incidents.access import can_view_incident
-    except ImportError:  # TODO(lead): remove the fallback after integration
-        return incident.created_by_id == user.id or incident.agency_id == user.agency_id
+    from marac.incidents.access import can_view_incident
+
     return bool(can_view_incident(user, incident))
 
 
@@ -747,11 +741,7 @@ def endorse(assessment_id: int) -> str | Response:
                 + (f" (changed from {assessment.judgement_level}: {reason})" if changed else ""),
             )
             try:
-                referral = (
-                    on_assessment_endorsed(db, assessment, now)
-                    if on_assessment_endorsed is not None
-                    else None
-                )
+                referral = on_assessment_endorsed(db, assessment, now)
                 db.commit()
             except StaleDataError:
                 db.rollback()

@@ -1,8 +1,6 @@
 """Which area (and so which panel) an incident belongs to, and its local strands.
 
-The postcode-to-area rule belongs to the referrals work
-(`marac.referrals.areas.area_for_postcode`); until that lands, a private copy here
-does the same thing so incidents can be recorded.
+The postcode-to-area rule itself is `marac.referrals.areas.area_for_postcode`.
 """
 
 from __future__ import annotations
@@ -15,24 +13,9 @@ from sqlalchemy.orm import Session
 from marac.accounts.models import Area
 from marac.incidents.models import LocalStrand
 from marac.incidents.strands import local_code
-from marac.people.models import postcode_district
+from marac.referrals.areas import area_for_postcode
 
-
-def _area_for_postcode_fallback(session: Session, postcode: str | None) -> Area | None:
-    """The active area whose postcode districts include this postcode's district."""
-    district = postcode_district(postcode)
-    if not district:
-        return None
-    areas = session.scalars(select(Area).where(Area.active).order_by(Area.id)).all()
-    return next((a for a in areas if district in a.district_list), None)
-
-
-def area_for_postcode(session: Session, postcode: str | None) -> Area | None:
-    try:  # TODO(lead): import marac.referrals.areas directly once it has landed
-        from marac.referrals.areas import area_for_postcode as referrals_rule
-    except ImportError:
-        return _area_for_postcode_fallback(session, postcode)
-    return referrals_rule(session, postcode)
+__all__ = ["area_for_postcode", "local_strand_choices", "resolve_local_strands"]
 
 
 def local_strand_choices(session: Session) -> list[tuple[str, str]]:

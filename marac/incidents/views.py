@@ -66,10 +66,8 @@ def _known_person() -> Person | None:
 
 
 def _run_triggers(incident: Incident) -> None:
-    try:  # TODO(lead): import marac.referrals.triggers.on_incident_recorded directly
-        from marac.referrals.triggers import on_incident_recorded
-    except ImportError:
-        return
+    from marac.referrals.triggers import on_incident_recorded
+
     on_incident_recorded(db_session(), incident, utcnow())
 
 

@@ -107,6 +107,9 @@ def load_demo_data(db: Session) -> str:
         f"Demo borough: added {added['areas']} areas, {added['agencies']} agencies, "
         f"{added['users']} users."
     ]
+    from marac.demo_cases import load_case_demo
+
+    lines.append(load_case_demo(db))
     for extend in DEMO_EXTENSIONS:
         lines.append(extend(db))
     record(db, "demo_data_loaded", "system", None, "; ".join(lines))

@@ -87,6 +87,26 @@ def test_demo_data_is_idempotent_and_prints_logins(app: Flask, db: Session) -> N
     assert "not loaded" in skipped.output and DEMO_PASSWORD in skipped.output
 
 
+def test_demo_cases_show_every_kind_of_referral(app: Flask, db: Session) -> None:
+    from marac.assessments.models import RiskAssessment
+    from marac.incidents.models import Incident
+    from marac.referrals.models import Referral
+
+    result = _run(app, "demo-data")
+    assert result.exit_code == 0, result.output
+    sources = set(db.scalars(select(Referral.source)))
+    assert sources == {"automatic_high_risk", "automatic_repeat", "automatic_escalation", "partner"}
+    statuses = set(db.scalars(select(RiskAssessment.status)))
+    assert {"draft", "submitted", "endorsed"} <= statuses
+    assert db.scalar(select(func.count()).where(Referral.is_repeat)) >= 3
+    assert set(db.scalars(select(Referral.area_id))) >= {a.id for a in db.scalars(select(Area))}
+    incidents = db.scalar(select(func.count(Incident.id)))
+    assert incidents >= 80
+    again = _run(app, "demo-data")
+    assert "already present" in again.output
+    assert db.scalar(select(func.count(Incident.id))) == incidents
+
+
 def test_demo_users_can_sign_in(app: Flask, login) -> None:
     _run(app, "demo-data")
     client = login("coordinator@ashbrook.example", DEMO_PASSWORD)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput
-from wtforms import DateField, ValidationError
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovDateInput, GovRadioInput
+from wtforms import DateField, Field, HiddenField, ValidationError
 
 STRIP: list[Any] = [lambda v: v.strip() if isinstance(v, str) else v]
 
@@ -59,3 +60,54 @@ class DateInputField(DateField):
         if year < 1900:
             self.data = None
             raise ValueError(f"{self.label.text} must include a 4-digit year, like 2027")
+
+
+class FieldsetMixin:
+    """Keeps the label as the legend (with a size class) and drops an empty hint.
+
+    Passing `params={'fieldset': ...}` in a template replaces the whole legend, text
+    included, so the legend is set here instead.
+    """
+
+    def __init__(self, legend_classes: str = "govuk-fieldset__legend--s", classes: str = ""):
+        self.legend_classes = legend_classes
+        self.classes = classes
+
+    def map_gov_params(self, field: Field, **kwargs: Any) -> dict[str, Any]:
+        params = super().map_gov_params(field, **kwargs)  # type: ignore[misc]
+        legend = dict(params.get("fieldset", {}).get("legend") or {})
+        legend.setdefault("text", field.label.text)
+        legend.setdefault("classes", self.legend_classes)
+        params["fieldset"] = {**params.get("fieldset", {}), "legend": legend}
+        if not (params.get("hint") or {}).get("text"):
+            params.pop("hint", None)
+        if self.classes:
+            params.setdefault("classes", self.classes)
+        return params
+
+
+class RadioInput(FieldsetMixin, GovRadioInput):
+    pass
+
+
+class CheckboxesInput(FieldsetMixin, GovCheckboxesInput):
+    pass
+
+
+class VersionedForm(FlaskForm):
+    """Carries the record's version so a stale save is refused, never applied."""
+
+    conflict_message = "Someone else changed this while you were editing. Check and save again"
+    version = HiddenField()
+
+    def version_matches(self, current: int) -> bool:
+        try:
+            return int(self.version.data or "") == current
+        except ValueError:
+            return False
+
+    def show_conflict(self, current: int) -> None:
+        """Keep what was typed, explain the clash, and take the new version for a retry."""
+        self.version.errors = [*self.version.errors, self.conflict_message]
+        self.version.data = str(current)
+        self.version.raw_data = [str(current)]

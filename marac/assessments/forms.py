@@ -9,16 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
-    GovCheckboxesInput,
-    GovRadioInput,
     GovTextArea,
     GovTextInput,
 )
 from wtforms import (
     Field,
-    HiddenField,
     RadioField,
     SelectMultipleField,
     StringField,
@@ -28,7 +24,8 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from marac.assessments.instrument import RATINGS, Instrument, Section
 from marac.assessments.models import RARA_LABELS, RiskLevel
-from marac.forms import STRIP, choices_from
+from marac.forms import STRIP, CheckboxesInput, RadioInput, choices_from
+from marac.forms import VersionedForm as SharedVersionedForm
 
 LEVEL_CHOICES = [(level.value, level.label) for level in RiskLevel]
 CONFLICT_MESSAGE = (
@@ -37,54 +34,10 @@ CONFLICT_MESSAGE = (
 )
 
 
-class VersionedForm(FlaskForm):
-    """Carries the assessment's version so a stale save is refused, not applied."""
+class VersionedForm(SharedVersionedForm):
+    """Assessment edit forms: a stale save keeps the typed answers."""
 
-    version = HiddenField()
-
-    def version_matches(self, current: int) -> bool:
-        try:
-            return int(self.version.data or "") == current
-        except ValueError:
-            return False
-
-    def show_conflict(self, current: int) -> None:
-        """Keep the typed answers, flag the clash and take the new version for the retry."""
-        self.version.errors = [*self.version.errors, CONFLICT_MESSAGE]
-        self.version.data = str(current)
-        self.version.raw_data = [str(current)]
-
-
-class _FieldsetMixin:
-    """Keeps the label as the legend (with a size class) and drops an empty hint.
-
-    Passing `params={'fieldset': ...}` in a template replaces the whole legend, text
-    included, so the legend is set here instead.
-    """
-
-    def __init__(self, legend_classes: str = "govuk-fieldset__legend--s", classes: str = ""):
-        self.legend_classes = legend_classes
-        self.classes = classes
-
-    def map_gov_params(self, field: Field, **kwargs: Any) -> dict[str, Any]:
-        params = super().map_gov_params(field, **kwargs)  # type: ignore[misc]
-        legend = dict(params.get("fieldset", {}).get("legend") or {})
-        legend.setdefault("text", field.label.text)
-        legend.setdefault("classes", self.legend_classes)
-        params["fieldset"] = {**params.get("fieldset", {}), "legend": legend}
-        if not (params.get("hint") or {}).get("text"):
-            params.pop("hint", None)
-        if self.classes:
-            params.setdefault("classes", self.classes)
-        return params
-
-
-class RadioInput(_FieldsetMixin, GovRadioInput):
-    pass
-
-
-class CheckboxesInput(_FieldsetMixin, GovCheckboxesInput):
-    pass
+    conflict_message = CONFLICT_MESSAGE
 
 
 def _presence(required: bool, message: str) -> list[Any]:

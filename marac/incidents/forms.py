@@ -10,8 +10,6 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
-    GovCheckboxesInput,
-    GovRadioInput,
     GovSelect,
     GovSubmitInput,
     GovTextArea,
@@ -31,7 +29,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional
 
 from marac.db import utcnow
-from marac.forms import STRIP, DateInputField, choices_from
+from marac.forms import STRIP, CheckboxesInput, DateInputField, RadioInput, choices_from
 from marac.incidents import rules
 from marac.incidents.models import (
     AGE_BAND_LABELS,
@@ -47,28 +45,6 @@ from marac.people.forms import PersonFields, Postcode
 MAX_PERPETRATORS = 3
 
 
-class _Legend:
-    """Radios and checkboxes with a small legend and no empty hint element."""
-
-    def map_gov_params(self, field: Any, **kwargs: Any) -> dict[str, Any]:
-        params: dict[str, Any] = super().map_gov_params(field, **kwargs)  # type: ignore[misc]
-        legend = dict(params.get("fieldset", {}).get("legend") or {})
-        legend.setdefault("text", field.label.text)
-        legend.setdefault("classes", "govuk-fieldset__legend--s")
-        params["fieldset"] = {**params.get("fieldset", {}), "legend": legend}
-        if not (params.get("hint") or {}).get("text"):
-            params.pop("hint", None)
-        return params
-
-
-class Radios(_Legend, GovRadioInput):
-    pass
-
-
-class Checkboxes(_Legend, GovCheckboxesInput):
-    pass
-
-
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
 
@@ -77,7 +53,7 @@ class PerpetratorFields(Form):
 
     known = RadioField(
         "Is their identity known?",
-        widget=Radios(),
+        widget=RadioInput(),
         choices=[("yes", "Yes"), ("no", "No, not known")],
         validators=[Optional()],
     )
@@ -133,7 +109,7 @@ class IncidentForm(FlaskForm):
     )
     online = RadioField(
         "Did it happen online?",
-        widget=Radios(),
+        widget=RadioInput(),
         choices=[("no", "No"), ("yes", "Yes, online")],
         validators=[InputRequired("Select whether it happened online")],
     )
@@ -158,13 +134,13 @@ class IncidentForm(FlaskForm):
     )
     incident_type = RadioField(
         "Type of incident",
-        widget=Radios(),
+        widget=RadioInput(),
         choices=choices_from(INCIDENT_TYPE_LABELS),
         validators=[InputRequired("Select the type of incident")],
     )
     recorded_as = RadioField(
         "Recorded as",
-        widget=Radios(),
+        widget=RadioInput(),
         choices=choices_from(RECORDING_LABELS),
         validators=[
             InputRequired("Select whether it is a hate crime or a non-crime hate incident")
@@ -173,7 +149,7 @@ class IncidentForm(FlaskForm):
     aggravated_offence = RadioField(
         "Is it a racially or religiously aggravated offence?",
         description="Only for a hate crime: leave blank for a non-crime hate incident.",
-        widget=Radios(),
+        widget=RadioInput(),
         choices=YES_NO,
         validators=[Optional()],
     )
@@ -185,7 +161,7 @@ class IncidentForm(FlaskForm):
     )
     reported_via = RadioField(
         "How was it reported?",
-        widget=Radios(),
+        widget=RadioInput(),
         choices=choices_from(REPORTED_VIA_LABELS),
         validators=[InputRequired("Select how it was reported")],
     )
@@ -193,7 +169,7 @@ class IncidentForm(FlaskForm):
         "Who perceived the hostility?",
         description="Select all that apply. Anyone's perception is enough to record it "
         "as hate motivated.",
-        widget=Checkboxes(),
+        widget=CheckboxesInput(),
         choices=choices_from(PERCEIVED_BY_LABELS),
         validators=[InputRequired("Select who perceived the hostility")],
     )
@@ -201,7 +177,7 @@ class IncidentForm(FlaskForm):
         "Hate strands",
         description="Select all that apply, and any sub-categories.",
         choices=choices_from(STRAND_LABELS),
-        widget=Checkboxes(),
+        widget=CheckboxesInput(),
         validators=[Optional()],
     )
     subcategories = SelectMultipleField(
@@ -212,7 +188,7 @@ class IncidentForm(FlaskForm):
     local_strands = SelectMultipleField(
         "Local strands",
         description="Strands this borough monitors as well as the five national ones.",
-        widget=Checkboxes(),
+        widget=CheckboxesInput(),
         choices=[],
         validators=[Optional()],
     )

@@ -15,7 +15,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import (
-    HiddenField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -27,6 +26,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional
 
 from marac.forms import STRIP, choices_from
+from marac.forms import VersionedForm as SharedVersionedForm
 from marac.people.models import normalise_postcode
 from marac.referrals.models import CONSENT_LABELS, SUPPORT_STATUS_LABELS, SubjectType
 
@@ -57,22 +57,10 @@ CONFLICT_MESSAGE = (
 POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][0-9A-Z]? [0-9][A-Z]{2}$")
 
 
-class VersionedForm(FlaskForm):
-    """Carries the referral's version so a stale screening decision is refused."""
+class VersionedForm(SharedVersionedForm):
+    """Screening forms: a stale decision is refused with the referral's message."""
 
-    version = HiddenField()
-
-    def version_matches(self, current: int) -> bool:
-        try:
-            return int(self.version.data or "") == current
-        except ValueError:
-            return False
-
-    def show_conflict(self, current: int) -> None:
-        """Keep what was typed, explain the clash, and take the new version for a retry."""
-        self.version.errors = [*self.version.errors, CONFLICT_MESSAGE]
-        self.version.data = str(current)
-        self.version.raw_data = [str(current)]
+    conflict_message = CONFLICT_MESSAGE
 
 
 class PartnerReferralForm(FlaskForm):

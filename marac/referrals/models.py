@@ -109,11 +109,24 @@ class Referral(Base):
     screened_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     screened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     screening_note: Mapped[str] = mapped_column(Text, default="")
+    # Closing the case at the panel (DESIGN §3.4): why, and how risk changed.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    closure_reason: Mapped[str] = mapped_column(Text, default="")
+    outcome: Mapped[str] = mapped_column(String(20), default="")  # risk reduced/unchanged/increased
+    victim_view_of_outcome: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
+
+
+OUTCOME_LABELS: dict[str, str] = {
+    "risk_reduced": "Risk reduced",
+    "risk_unchanged": "Risk unchanged",
+    "risk_increased": "Risk increased",
+}
 
 
 class ReferralIncident(Base):

@@ -88,24 +88,30 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from marac.accounts.admin_views import bp as admin_bp
     from marac.accounts.views import bp as accounts_bp
+    from marac.actions.views import bp as actions_bp
     from marac.assessments.views import bp as assessments_bp
     from marac.audit.views import bp as audit_bp
     from marac.home.views import bp as home_bp
     from marac.incidents.views import bp as incidents_bp
+    from marac.meetings.views import bp as meetings_bp
     from marac.pages.views import bp as pages_bp
     from marac.pages.views import health_bp
+    from marac.panels.views import bp as panels_bp
     from marac.people.views import bp as people_bp
     from marac.referrals.views import bp as referrals_bp
 
     for bp in (
         accounts_bp,
+        actions_bp,
         admin_bp,
         assessments_bp,
         audit_bp,
         home_bp,
         incidents_bp,
+        meetings_bp,
         pages_bp,
         health_bp,
+        panels_bp,
         people_bp,
         referrals_bp,
     ):

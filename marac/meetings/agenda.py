@@ -1,0 +1,458 @@
+"""The self-building agenda: which cases a meeting hears, in what order, and when.
+
+Three layers, so the rules can be tested without a request:
+- `order_candidates` and `start_times` are pure functions of plain values;
+- `gather_candidates` reads the database in a fixed number of queries;
+- `build_agenda` adds the missing items to a meeting, keeping the chair's work.
+
+Order (issue 4, item 3; the chair can change it afterwards):
+1. new and repeat referrals waiting for the panel: endorsed high risk first, then
+   repeats, then the longest waiting (date referred, oldest first);
+2. reviews (a review due at this meeting or overdue, or actions still outstanding
+   from earlier meetings): high risk first, then by date referred;
+3. cases deferred from the panel's previous (not cancelled) meeting: high risk first, then by date
+   referred — they come last because the panel chose to hear them later.
+Equal cases keep the order they came in (the sort is stable).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import and_, insert, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from marac.accounts.models import Agency
+from marac.actions.models import OUTSTANDING_STATUSES, Action
+from marac.audit import record
+from marac.meetings.models import AgendaItem, CaseResearch, Decision, ItemKind, ItemStatus
+from marac.panels.access import runs_panel, sits_on_panel
+from marac.panels.models import AgendaStatus, Meeting, MeetingStatus
+from marac.people.models import Person
+from marac.referrals.models import Referral, ReferralStatus
+
+MIN_SLOT_MINUTES = 12
+MAX_SLOT_MINUTES = 15
+
+SECTION = {
+    ItemKind.NEW.value: 0,
+    ItemKind.REPEAT.value: 0,
+    ItemKind.REVIEW.value: 1,
+    ItemKind.DEFERRED.value: 2,
+}
+
+KIND_LABELS: dict[str, str] = {
+    ItemKind.NEW.value: "New",
+    ItemKind.REPEAT.value: "Repeat",
+    ItemKind.REVIEW.value: "Review",
+    ItemKind.DEFERRED.value: "Deferred",
+}
+
+
+class AgendaLocked(Exception):
+    """The agenda of a cancelled or held meeting cannot change."""
+
+
+# ---- pure rules -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A case that could be heard, as plain values."""
+
+    referral_id: int
+    kind: str
+    risk_level: str | None
+    is_repeat: bool
+    referred_at: datetime
+
+
+def sort_key(candidate: Candidate) -> tuple[int, int, int, datetime]:
+    """The agenda order as a key: section, high risk, repeat (new cases only), date."""
+    section = SECTION.get(candidate.kind, len(SECTION))
+    high = 0 if candidate.risk_level == "high" else 1
+    repeat = 0 if (section == 0 and candidate.is_repeat) else 1
+    return (section, high, repeat, candidate.referred_at)
+
+
+def order_candidates(candidates: Iterable[Candidate]) -> list[Candidate]:
+    """The cases in agenda order (stable: equal cases keep their incoming order)."""
+    return sorted(candidates, key=sort_key)
+
+
+def merge_into(existing: Sequence[Candidate], new: Iterable[Candidate]) -> list[Candidate]:
+    """Add `new` cases to an agenda the chair may have reordered, keeping that order.
+
+    Each new case goes just before the first listed case the standard order puts after
+    it, so a new high-risk case still lands near the top of a rebuilt agenda.
+    """
+    result = list(existing)
+    for candidate in order_candidates(new):
+        key = sort_key(candidate)
+        at = next((i for i, c in enumerate(result) if sort_key(c) > key), len(result))
+        result.insert(at, candidate)
+    return result
+
+
+def slot_length(minutes: int | None) -> int:
+    """A case's slot: the panel's setting kept within practice (12 to 15 minutes)."""
+    if minutes is None:
+        return MAX_SLOT_MINUTES
+    return max(MIN_SLOT_MINUTES, min(MAX_SLOT_MINUTES, minutes))
+
+
+def start_times(start: time, slots: Sequence[int], on: date | None = None) -> list[time]:
+    """The running start time of each case from the meeting's start and the slots."""
+    moment = datetime.combine(on or date(2000, 1, 1), start)
+    times: list[time] = []
+    for minutes in slots:
+        times.append(moment.time())
+        moment += timedelta(minutes=minutes)
+    return times
+
+
+def end_time(start: time, slots: Sequence[int]) -> time:
+    """When the last case should finish."""
+    moment = datetime.combine(date(2000, 1, 1), start) + timedelta(minutes=sum(slots))
+    return moment.time()
+
+
+# ---- candidates from the database ---------------------------------------------------------
+
+
+def _candidate(referral: Referral, kind: str) -> Candidate:
+    return Candidate(
+        referral_id=referral.id,
+        kind=kind,
+        risk_level=referral.risk_level,
+        is_repeat=referral.is_repeat,
+        referred_at=referral.created_at,
+    )
+
+
+def _is_earlier(meeting: Meeting, than: Meeting) -> bool:
+    return (meeting.meeting_date, meeting.id) < (than.meeting_date, than.id)
+
+
+def gather_candidates(session: Session, meeting: Meeting) -> list[Candidate]:
+    """Every case this meeting should hear, unordered, in a fixed number of queries.
+
+    Cases already listed on another scheduled meeting are left to that meeting; a
+    case found by several rules takes one kind (deferred, then review, then new).
+    """
+    area_ids = [a.id for a in meeting.panel.areas]
+    if not area_ids:
+        return []
+    in_areas = and_(
+        Referral.area_id.in_(area_ids),
+        Referral.status.notin_([ReferralStatus.CLOSED.value, ReferralStatus.DECLINED.value]),
+    )
+    found: dict[int, Candidate] = {}
+
+    # New and repeat referrals accepted by screening.
+    accepted = session.scalars(
+        select(Referral).where(in_areas, Referral.status == ReferralStatus.ACCEPTED.value)
+    )
+    for referral in accepted:
+        kind = ItemKind.REPEAT.value if referral.is_repeat else ItemKind.NEW.value
+        found[referral.id] = _candidate(referral, kind)
+
+    # Heard cases: a review due or overdue, or actions outstanding from earlier meetings.
+    heard = {
+        r.id: r
+        for r in session.scalars(
+            select(Referral).where(in_areas, Referral.status == ReferralStatus.HEARD.value)
+        )
+    }
+    if heard:
+        for referral_id in _reviews_due(session, meeting, list(heard)):
+            found[referral_id] = _candidate(heard[referral_id], ItemKind.REVIEW.value)
+
+    # Deferred from the panel's previous meeting (the last one before it not cancelled).
+    previous = (
+        select(Meeting.id)
+        .where(
+            Meeting.panel_id == meeting.panel_id,
+            Meeting.id != meeting.id,
+            Meeting.status != MeetingStatus.CANCELLED.value,
+            or_(
+                Meeting.meeting_date < meeting.meeting_date,
+                and_(Meeting.meeting_date == meeting.meeting_date, Meeting.id < meeting.id),
+            ),
+        )
+        .order_by(Meeting.meeting_date.desc(), Meeting.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    deferred = session.scalars(
+        select(Referral)
+        .join(AgendaItem, AgendaItem.referral_id == Referral.id)
+        .where(
+            in_areas,
+            AgendaItem.meeting_id == previous,
+            AgendaItem.status == ItemStatus.DEFERRED.value,
+        )
+    )
+    for referral in deferred:
+        found[referral.id] = _candidate(referral, ItemKind.DEFERRED.value)
+
+    if not found:
+        return []
+    elsewhere = set(
+        session.scalars(
+            select(AgendaItem.referral_id)
+            .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+            .where(
+                AgendaItem.referral_id.in_(list(found)),
+                AgendaItem.status == ItemStatus.LISTED.value,
+                Meeting.id != meeting.id,
+                Meeting.status == MeetingStatus.SCHEDULED.value,
+            )
+        )
+    )
+    return [c for rid, c in found.items() if rid not in elsewhere]
+
+
+def _reviews_due(session: Session, meeting: Meeting, referral_ids: list[int]) -> set[int]:
+    """Heard cases whose latest decision sets a review due by this meeting, or overdue,
+    or that still have actions open from earlier meetings (two queries)."""
+    review_meeting = aliased(Meeting)
+    held_at = aliased(Meeting)
+    rows = session.execute(
+        select(
+            AgendaItem.referral_id,
+            AgendaItem.decision,
+            AgendaItem.review_meeting_id,
+            review_meeting.meeting_date,
+            review_meeting.status,
+        )
+        .join(held_at, held_at.id == AgendaItem.meeting_id)
+        .outerjoin(review_meeting, review_meeting.id == AgendaItem.review_meeting_id)
+        .where(AgendaItem.referral_id.in_(referral_ids), AgendaItem.decision.is_not(None))
+        .order_by(held_at.meeting_date, held_at.id, AgendaItem.discussed_at)
+    ).all()
+    latest: dict[int, Any] = {}
+    for row in rows:  # ordered oldest first, so the last one per case wins
+        latest[row.referral_id] = row
+    due: set[int] = set()
+    for referral_id, row in latest.items():
+        if row.decision != Decision.REVIEW.value:
+            continue
+        if (
+            row.review_meeting_id is None
+            or row.review_meeting_id == meeting.id
+            or row.status == MeetingStatus.CANCELLED.value
+            or (row.meeting_date is not None and row.meeting_date < meeting.meeting_date)
+        ):
+            due.add(referral_id)
+    outstanding = session.scalars(
+        select(Action.referral_id)
+        .where(
+            Action.referral_id.in_(referral_ids),
+            Action.status.in_(OUTSTANDING_STATUSES),
+            or_(Action.meeting_id.is_(None), Action.meeting_id != meeting.id),
+        )
+        .distinct()
+    )
+    due.update(outstanding)
+    return due
+
+
+# ---- building --------------------------------------------------------------------------
+
+
+def ensure_changeable(meeting: Meeting) -> None:
+    """Refuse changes to the agenda of a meeting that was cancelled or has been held."""
+    if meeting.status != MeetingStatus.SCHEDULED.value:
+        raise AgendaLocked(f"The meeting is {meeting.status}: its agenda cannot change.")
+
+
+def build_agenda(session: Session, meeting: Meeting, user: Any) -> list[AgendaItem]:
+    """Add the cases this meeting should hear; return the items added (none on a rerun).
+
+    Idempotent: cases already on the agenda — listed, deferred or removed by the chair —
+    are left as they are, and the chair's order is kept: new cases are merged in by the
+    standard order. The caller commits (and records an amendment after publication).
+    """
+    ensure_changeable(meeting)
+    existing = list(
+        session.execute(
+            select(AgendaItem, Referral)
+            .join(Referral, Referral.id == AgendaItem.referral_id)
+            .where(AgendaItem.meeting_id == meeting.id)
+            .order_by(AgendaItem.position, AgendaItem.id)
+        )
+    )
+    present = {item.referral_id for item, _ in existing}
+    listed = [(item, ref) for item, ref in existing if item.status == ItemStatus.LISTED.value]
+    fresh = [c for c in gather_candidates(session, meeting) if c.referral_id not in present]
+    if meeting.agenda_status == AgendaStatus.NOT_BUILT.value:
+        meeting.agenda_status = AgendaStatus.DRAFT.value
+    if not fresh:
+        return []
+    current = [
+        Candidate(
+            referral_id=ref.id,
+            kind=item.kind,
+            risk_level=item.risk_level_before,
+            is_repeat=ref.is_repeat,
+            referred_at=ref.created_at,
+        )
+        for item, ref in listed
+    ]
+    by_referral = {item.referral_id: item for item, _ in listed}
+    slot = slot_length(meeting.panel.slot_minutes)
+    fresh_by_id = {c.referral_id: c for c in fresh}
+    rows: list[dict[str, Any]] = []
+    for position, candidate in enumerate(merge_into(current, fresh), start=1):
+        item = by_referral.get(candidate.referral_id)
+        if item is None:
+            rows.append(
+                {
+                    "meeting_id": meeting.id,
+                    "referral_id": candidate.referral_id,
+                    "kind": fresh_by_id[candidate.referral_id].kind,
+                    "slot_minutes": slot,
+                    "status": ItemStatus.LISTED.value,
+                    "risk_level_before": candidate.risk_level,
+                    "position": position,
+                }
+            )
+        elif item.position != position:
+            item.position = position
+    # One bulk INSERT, so building a long agenda costs no more queries than a short one.
+    added = list(session.scalars(insert(AgendaItem).returning(AgendaItem), rows))
+    _renumber_others(existing, len(current) + len(fresh))
+    record(
+        session,
+        "agenda_built",
+        "meeting",
+        meeting.id,
+        f"Agenda built: {len(added)} case(s) added",
+        user=user,
+    )
+    return added
+
+
+def _renumber_others(existing: Sequence[tuple[AgendaItem, Referral]], listed_count: int) -> None:
+    """Deferred and removed items sit after the listed ones, keeping their order."""
+    position = listed_count
+    for item, _ in existing:
+        if item.status != ItemStatus.LISTED.value:
+            position += 1
+            if item.position != position:
+                item.position = position
+
+
+def renumber(items: Sequence[AgendaItem]) -> None:
+    """Positions 1..n for the listed items in the given order, then the others."""
+    listed = [i for i in items if i.status == ItemStatus.LISTED.value]
+    others = [i for i in items if i.status != ItemStatus.LISTED.value]
+    for position, item in enumerate(listed + others, start=1):
+        if item.position != position:
+            item.position = position
+
+
+# ---- reading the agenda -------------------------------------------------------------------
+
+
+@dataclass
+class AgendaRow:
+    """One item of the agenda with what the meeting page shows about it."""
+
+    item: AgendaItem
+    referral: Referral
+    person: Person | None
+    start: time | None = None
+
+
+def agenda_rows(session: Session, meeting: Meeting) -> list[AgendaRow]:
+    """Every item of the agenda with its case and subject, in position order (one query)."""
+    rows = session.execute(
+        select(AgendaItem, Referral, Person)
+        .join(Referral, Referral.id == AgendaItem.referral_id)
+        .outerjoin(Person, Person.id == Referral.person_id)
+        .where(AgendaItem.meeting_id == meeting.id)
+        .order_by(AgendaItem.position, AgendaItem.id)
+    )
+    result = [AgendaRow(item, referral, person) for item, referral, person in rows]
+    listed = [r for r in result if r.item.status == ItemStatus.LISTED.value]
+    times = start_times(meeting.start_time, [r.item.slot_minutes for r in listed])
+    for row, start in zip(listed, times, strict=True):
+        row.start = start
+    return result
+
+
+def research_responses(session: Session, meeting: Meeting) -> dict[int, set[int]]:
+    """For each case on the agenda, the agencies that have added research (one query)."""
+    responded: dict[int, set[int]] = {}
+    rows = session.execute(
+        select(CaseResearch.referral_id, CaseResearch.agency_id).where(
+            CaseResearch.meeting_id == meeting.id
+        )
+    )
+    for referral_id, agency_id in rows:
+        responded.setdefault(referral_id, set()).add(agency_id)
+    return responded
+
+
+def current_listing(session: Session, referral_id: int) -> tuple[AgendaItem, Meeting] | None:
+    """The next scheduled meeting that lists the case, and its item (one query)."""
+    row = session.execute(
+        select(AgendaItem, Meeting)
+        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+        .where(
+            AgendaItem.referral_id == referral_id,
+            AgendaItem.status == ItemStatus.LISTED.value,
+            Meeting.status == MeetingStatus.SCHEDULED.value,
+        )
+        .order_by(Meeting.meeting_date, Meeting.id)
+        .limit(1)
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def case_research(
+    session: Session, meeting_id: int, referral_id: int
+) -> list[tuple[CaseResearch, str]]:
+    """Each agency's research on one case for one meeting, with the agency's name."""
+    return list(
+        session.execute(
+            select(CaseResearch, Agency.name)
+            .join(Agency, Agency.id == CaseResearch.agency_id)
+            .where(CaseResearch.meeting_id == meeting_id, CaseResearch.referral_id == referral_id)
+            .order_by(Agency.name)
+        )
+    )
+
+
+@dataclass
+class PanelResearch:
+    """The research section of a referral page: the case's current meeting and findings."""
+
+    meeting: Meeting
+    research: list[tuple[CaseResearch, str]]
+    agencies: int
+    can_add: bool
+
+
+def panel_research_for(session: Session, user: Any, referral_id: int) -> PanelResearch | None:
+    """What the panel's agencies found about a case for its next meeting, if the user may see
+    it: the coordinators running the panel, and members once the agenda is published."""
+    listing = current_listing(session, referral_id)
+    if listing is None:
+        return None
+    _item, meeting = listing
+    published = meeting.agenda_status == AgendaStatus.PUBLISHED.value
+    member = sits_on_panel(user, meeting.panel) and published
+    if not (member or runs_panel(user, meeting.panel)):
+        return None
+    return PanelResearch(
+        meeting=meeting,
+        research=case_research(session, meeting.id, referral_id),
+        agencies=len(meeting.panel.agencies),
+        can_add=member,
+    )

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marac.db import Base, UTCDateTime, utcnow
@@ -38,7 +38,11 @@ class Person(Base):
     """A victim (or named perpetrator). Identity fields are what matching uses."""
 
     __tablename__ = "person"
-    __table_args__ = (Index("ix_person_match", "normalised_name", "date_of_birth"),)
+    __table_args__ = (
+        Index("ix_person_match", "normalised_name", "date_of_birth"),
+        # Fuzzy candidates are narrowed to the same date of birth before scoring.
+        Index("ix_person_dob", "date_of_birth"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     full_name: Mapped[str] = mapped_column(String(200))
@@ -65,3 +69,46 @@ class Person(Base):
             return None
         dob = self.date_of_birth
         return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
+
+
+class RepeatSettings(Base):
+    """Per-area definitions of the repeat flags (defaults from issue 5 and SafeLives).
+
+    The flag of a referral uses the settings of the referral's area; a referral with no
+    area uses the defaults.
+    """
+
+    __tablename__ = "repeat_settings"
+
+    area_id: Mapped[int] = mapped_column(
+        ForeignKey("area.id", ondelete="CASCADE"), primary_key=True
+    )
+    referral_window_days: Mapped[int] = mapped_column(Integer, default=365)
+    victim_incidents: Mapped[int] = mapped_column(Integer, default=2)
+    victim_window_days: Mapped[int] = mapped_column(Integer, default=365)
+    targeted_incidents: Mapped[int] = mapped_column(Integer, default=3)
+    targeted_window_days: Mapped[int] = mapped_column(Integer, default=183)
+    perpetrator_victims: Mapped[int] = mapped_column(Integer, default=2)
+    perpetrator_referrals: Mapped[int] = mapped_column(Integer, default=2)
+    location_incidents: Mapped[int] = mapped_column(Integer, default=3)
+    location_window_days: Mapped[int] = mapped_column(Integer, default=365)
+
+
+class DuplicateDismissal(Base):
+    """A coordinator's decision that two similar records are not the same person.
+
+    Stored with the lower id first, so a pair is dismissed once whichever way round.
+    """
+
+    __tablename__ = "duplicate_dismissal"
+    __table_args__ = (CheckConstraint("person_a_id < person_b_id", name="ordered_pair"),)
+
+    person_a_id: Mapped[int] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_b_id: Mapped[int] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    dismissed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    dismissed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    reason: Mapped[str] = mapped_column(Text, default="")

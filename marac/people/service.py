@@ -40,3 +40,24 @@ def save_person(
         setattr(person, name, (data.get(name) or "").strip())
     session.flush()
     return person
+
+
+def fill_blanks(person: Person, data: dict[str, Any]) -> list[str]:
+    """Copy typed details into fields the known person has empty; returns what was filled.
+
+    Used when a victim entered again is linked to their existing record: nothing already
+    recorded is overwritten, but new facts (a phone number, needs) are not lost either.
+    """
+    filled = []
+    if not person.postcode and data.get("postcode"):
+        person.set_identity(person.full_name, data["postcode"])
+        filled.append("postcode")
+    if person.date_of_birth is None and isinstance(data.get("date_of_birth"), date):
+        person.date_of_birth = data["date_of_birth"]
+        filled.append("date_of_birth")
+    for name in DETAIL_FIELDS:
+        value = (data.get(name) or "").strip()
+        if value and not getattr(person, name):
+            setattr(person, name, value)
+            filled.append(name)
+    return filled

@@ -1,0 +1,198 @@
+"""Likely duplicate people, merging two records, and "not the same person" (issue 5).
+
+Plain functions; no Flask. A merge is always a coordinator's decision with a reason:
+nothing here merges on its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, or_, select, union, update
+from sqlalchemy.orm import Session, aliased
+
+from marac.assessments.models import RiskAssessment
+from marac.audit import record
+from marac.incidents.models import Incident, Perpetrator
+from marac.people.matching import CLOSE_NAME_SCORE, name_score
+from marac.people.models import DuplicateDismissal, Person
+from marac.people.service import DETAIL_FIELDS
+from marac.referrals.models import Referral
+
+# Pairs fetched for scoring on one page; the newest records are looked at first.
+PAIR_ROWS = 5000
+
+
+@dataclass(frozen=True)
+class DuplicatePair:
+    first: Person
+    second: Person
+    score: float
+    reason: str
+
+
+def ordered(a: int, b: int) -> tuple[int, int]:
+    return (a, b) if a < b else (b, a)
+
+
+def likely_duplicates(
+    session: Session, visible: ColumnElement[bool] | None = None, limit: int = 50
+) -> list[DuplicatePair]:
+    """Pairs that may be one person, best first, in two queries.
+
+    Blocking in SQL, each half on an index: the same date of birth and the same first
+    letter, or the same normalised name at the same postcode. Only ids, names and dates
+    come back; rapidfuzz scores the same-birthday pairs, and the people of the pairs shown
+    are loaded at the end. Dismissed pairs are left out. `visible` is a WHERE clause on
+    Person (the viewer's access rule), applied to both people of a pair.
+    """
+    a, b = aliased(Person, name="a"), aliased(Person, name="b")
+    allowed = select(Person.id).where(visible) if visible is not None else None
+
+    def pairs_on(*on: ColumnElement[bool]) -> Select[Any]:
+        query = select(
+            a.id.label("a_id"),
+            b.id.label("b_id"),
+            a.normalised_name.label("a_name"),
+            b.normalised_name.label("b_name"),
+            a.date_of_birth.label("a_dob"),
+            b.date_of_birth.label("b_dob"),
+        ).join(b, and_(b.id > a.id, *on))
+        if allowed is not None:
+            query = query.where(a.id.in_(allowed), b.id.in_(allowed))
+        return query
+
+    same_birthday = pairs_on(
+        b.date_of_birth == a.date_of_birth,
+        func.substr(b.normalised_name, 1, 1) == func.substr(a.normalised_name, 1, 1),
+    ).where(a.date_of_birth.is_not(None))
+    same_home = pairs_on(b.normalised_name == a.normalised_name, b.postcode == a.postcode).where(
+        a.postcode != ""
+    )
+    pairs = union(same_birthday, same_home).subquery()
+    query = (
+        select(pairs)
+        .where(
+            ~exists().where(
+                DuplicateDismissal.person_a_id == pairs.c.a_id,
+                DuplicateDismissal.person_b_id == pairs.c.b_id,
+            )
+        )
+        .order_by(pairs.c.b_id.desc(), pairs.c.a_id.desc())
+        .limit(PAIR_ROWS)
+    )
+    found: list[tuple[float, int, int, str]] = []
+    for row in session.execute(query):
+        same_dob = row.a_dob is not None and row.a_dob == row.b_dob
+        if row.a_name == row.b_name:
+            score = 100.0
+            reason = "Same name and date of birth" if same_dob else "Same name at the same postcode"
+        elif same_dob and (score := name_score(row.a_name, row.b_name)) >= CLOSE_NAME_SCORE:
+            reason = "Similar name, same date of birth"
+        else:
+            continue
+        found.append((score, row.a_id, row.b_id, reason))
+    found.sort(key=lambda f: (-f[0], -f[2]))
+    shown = found[:limit]
+    ids = {i for f in shown for i in (f[1], f[2])}
+    people = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(ids)))}
+    return [DuplicatePair(people[x], people[y], score, why) for score, x, y, why in shown]
+
+
+@dataclass(frozen=True)
+class MergeSummary:
+    incidents: int
+    assessments: int
+    referrals: int
+    perpetrator_links: int
+
+    def text(self) -> str:
+        return (
+            f"{self.incidents} incidents, {self.assessments} assessments, "
+            f"{self.referrals} referrals, {self.perpetrator_links} perpetrator links"
+        )
+
+
+def merge_people(
+    session: Session, survivor: Person, duplicate: Person, reason: str
+) -> MergeSummary:
+    """Move everything of `duplicate` to `survivor`, fill the survivor's blanks, delete it.
+
+    Actions belong to referrals, so they follow their referrals. Referrals are versioned:
+    their version goes up so an open edit of a moved referral is refused, not lost. The
+    caller commits (and records who merged, with `reason`, via the audit entry made here).
+    """
+    if survivor.id == duplicate.id:
+        raise ValueError("A person cannot be merged with themselves")
+    if not reason.strip():
+        raise ValueError("A merge needs a reason")
+    moved_incidents = session.execute(
+        update(Incident).where(Incident.person_id == duplicate.id).values(person_id=survivor.id)
+    ).rowcount
+    moved_assessments = session.execute(
+        update(RiskAssessment)
+        .where(RiskAssessment.person_id == duplicate.id)
+        .values(person_id=survivor.id, version=RiskAssessment.version + 1)
+    ).rowcount
+    moved_referrals = session.execute(
+        update(Referral)
+        .where(Referral.person_id == duplicate.id)
+        .values(person_id=survivor.id, version=Referral.version + 1)
+    ).rowcount
+    moved_links = session.execute(
+        update(Perpetrator)
+        .where(Perpetrator.person_id == duplicate.id)
+        .values(person_id=survivor.id)
+    ).rowcount
+    if survivor.date_of_birth is None:
+        survivor.date_of_birth = duplicate.date_of_birth
+    if not survivor.postcode:
+        survivor.postcode = duplicate.postcode
+    for name in DETAIL_FIELDS:
+        if not getattr(survivor, name):
+            setattr(survivor, name, getattr(duplicate, name))
+    session.execute(
+        delete(DuplicateDismissal).where(
+            or_(
+                DuplicateDismissal.person_a_id == duplicate.id,
+                DuplicateDismissal.person_b_id == duplicate.id,
+            )
+        )
+    )
+    summary = MergeSummary(moved_incidents, moved_assessments, moved_referrals, moved_links)
+    duplicate_id = duplicate.id
+    session.delete(duplicate)
+    session.flush()
+    # Objects already loaded may still point at the deleted person.
+    session.expire_all()
+    record(
+        session,
+        "people_merged",
+        "person",
+        survivor.id,
+        f"Merged person {duplicate_id} into person {survivor.id} ({summary.text()}). "
+        f"Reason: {reason.strip()}",
+    )
+    return summary
+
+
+def dismiss_pair(
+    session: Session, first: Person, second: Person, user_id: int, reason: str = ""
+) -> None:
+    """Record that two similar records are different people; they leave the list."""
+    a, b = ordered(first.id, second.id)
+    if session.get(DuplicateDismissal, (a, b)) is None:
+        session.add(
+            DuplicateDismissal(
+                person_a_id=a, person_b_id=b, dismissed_by_id=user_id, reason=reason.strip()
+            )
+        )
+    record(
+        session,
+        "duplicate_dismissed",
+        "person",
+        a,
+        f"Person {a} and person {b} are not the same person"
+        + (f". Reason: {reason.strip()}" if reason.strip() else ""),
+    )

@@ -1,0 +1,56 @@
+"""Issued minutes for the demo borough: the latest held meeting of each panel.
+
+Rendering is the slow part (about a second a document), so only the most recent past
+meeting of each panel gets its minutes and extracts issued. A second run leaves them.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from marac.accounts.models import User
+from marac.db import utcnow
+from marac.minutes.lifecycle import issue
+from marac.minutes.models import Minutes, MinutesStatus
+from marac.panels.models import Meeting, MeetingStatus, Panel
+
+
+def load_minutes_demo(db: Session) -> str:
+    """Approve and issue the minutes of each panel's latest held meeting (idempotent)."""
+    today = utcnow().date()
+    issued = documents = 0
+    for panel in db.scalars(select(Panel).order_by(Panel.id)):
+        meeting = db.scalar(
+            select(Meeting)
+            .where(
+                Meeting.panel_id == panel.id,
+                Meeting.status == MeetingStatus.HELD.value,
+                Meeting.meeting_date < today,
+            )
+            .order_by(Meeting.meeting_date.desc())
+            .limit(1)
+        )
+        if meeting is None or db.get(Minutes, meeting.id) is not None:
+            continue
+        chair = panel.chair or db.scalar(select(User).where(User.email.like("coordinator@%")))
+        if chair is None:
+            continue
+        approved_at = utcnow() - timedelta(days=max((today - meeting.meeting_date).days - 2, 0))
+        db.add(
+            Minutes(
+                meeting_id=meeting.id,
+                status=MinutesStatus.APPROVED.value,
+                approved_by_id=chair.id,
+                approved_at=approved_at,
+            )
+        )
+        db.flush()
+        documents += len(issue(db, meeting, chair, meeting.meeting_date + timedelta(days=3)))
+        issued += 1
+    db.flush()
+    if not issued:
+        return "Demo minutes: nothing new to issue."
+    return f"Demo minutes: issued the minutes of {issued} meetings ({documents} PDFs)."

@@ -1,0 +1,132 @@
+"""HTML to PDF with WeasyPrint, from the templates under templates/minutes/.
+
+Rendering needs no request: a plain Jinja environment (autoescaped) and a URL fetcher
+that only opens the embedded font files, so nothing typed into a case record can make
+WeasyPrint read a local file or reach the network.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from marac.config import PROJECT_ROOT
+from marac.formatting import format_date
+from marac.minutes.content import CONFIDENTIALITY_STATEMENT
+
+# Debian's fonts-dejavu-core (installed by `make fonts`), embedded in every PDF.
+FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+FONT_FILES = {"regular": FONT_DIR / "DejaVuSans.ttf", "bold": FONT_DIR / "DejaVuSans-Bold.ttf"}
+MARKING = "OFFICIAL-SENSITIVE"
+
+
+@dataclass(frozen=True)
+class RenderedPdf:
+    pdf: bytes
+    sha256: str
+    page_count: int
+
+
+@cache
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(PROJECT_ROOT / "templates" / "minutes"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["date"] = lambda d: format_date(d) if d else "Not set"
+    env.globals.update(
+        marking=MARKING,
+        statement=CONFIDENTIALITY_STATEMENT,
+        font_regular=FONT_FILES["regular"].as_uri(),
+        font_bold=FONT_FILES["bold"].as_uri(),
+    )
+    return env
+
+
+def render_html(template: str, **context: Any) -> str:
+    return _environment().get_template(template).render(**context)
+
+
+def _font_bytes(url: str) -> bytes:
+    """Only the font files may be loaded; anything else is refused."""
+    allowed = {p.as_uri(): p for p in FONT_FILES.values()}
+    if url not in allowed:
+        raise ValueError(f"refused to load {url!r} into a PDF")
+    return allowed[url].read_bytes()
+
+
+@cache
+def _url_fetcher() -> Any:
+    """WeasyPrint 70 takes a URLFetcher object; earlier releases a function returning a dict."""
+    from weasyprint import urls
+
+    if hasattr(urls, "URLFetcherResponse"):
+
+        class FontsOnly(urls.URLFetcher):  # type: ignore[misc,name-defined]
+            def fetch(self, url: str, headers: Any = None) -> Any:
+                body = _font_bytes(url)
+                return urls.URLFetcherResponse(url, body, {"Content-Type": "font/ttf"})
+
+        return FontsOnly()
+
+    def fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        return {"string": _font_bytes(url), "mime_type": "font/ttf"}
+
+    return fetch
+
+
+def html_to_pdf(html: str) -> RenderedPdf:
+    """Lay out and write the PDF; WeasyPrint is imported late (it is slow to import)."""
+    from weasyprint import HTML
+
+    document = HTML(string=html, url_fetcher=_url_fetcher(), base_url=str(FONT_DIR)).render()
+    pdf = document.write_pdf()
+    assert pdf is not None
+    return RenderedPdf(
+        pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest(), page_count=len(document.pages)
+    )
+
+
+def render_full_minutes(content: Any, version: int | None, issued_on: date | None) -> RenderedPdf:
+    """The full minutes; `version` None marks a draft preview."""
+    return html_to_pdf(render_html("full.html", m=content, version=version, issued_on=issued_on))
+
+
+def render_extract(
+    content: Any, agency_id: int, version: int | None, issued_on: date | None
+) -> RenderedPdf:
+    from marac.minutes.content import extract_for
+
+    cases, review = extract_for(content, agency_id)
+    return html_to_pdf(
+        render_html(
+            "extract.html",
+            m=content,
+            agency=content.agency_names.get(agency_id, ""),
+            cases=cases,
+            review=review,
+            version=version,
+            issued_on=issued_on,
+        )
+    )
+
+
+def render_agenda(meeting: Any, lines: list[Any]) -> RenderedPdf:
+    chair = meeting.panel.chair
+    return html_to_pdf(
+        render_html(
+            "agenda.html",
+            meeting=meeting,
+            panel_name=meeting.panel.name,
+            chair=chair.name if chair else "Not recorded",
+            lines=lines,
+        )
+    )

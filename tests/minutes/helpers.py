@@ -1,0 +1,107 @@
+"""A recorded meeting with three agencies' information and actions, and PDF readers."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from io import BytesIO
+
+from pypdf import PdfReader
+from sqlalchemy.orm import Session
+
+from marac.accounts.models import Role
+from marac.db import utcnow
+from marac.formatting import uk_today
+from marac.meetings.models import AgencyAttendance, Attendee, CaseInformation
+from marac.panels.models import AgendaStatus, MeetingStatus
+from tests.factories import make_user
+from tests.meeting_factories import make_action, make_meeting
+from tests.meetings import PanelWorld
+
+# Distinctive strings: each must appear only where its agency may read it.
+POLICE_INFO = "Police intelligence PZQ-7731 on the suspect"
+HOUSING_INFO = "Housing tenancy file HXW-4410 notes"
+RISKS = "Panel risk discussion RKV-2208"
+HOUSING_ACTION = "Serve tenancy warning HAX-1001"
+POLICE_ACTION = "Arrest enquiry PAX-2002"
+VS_ACTION = "Victim Support visit VAX-3003"
+POLICE_OFFICER = "Sergeant Quill Pardoe"
+
+
+class MinutesWorld(PanelWorld):
+    """PanelWorld plus a held meeting with two cases and actions for three agencies."""
+
+    def __init__(self, db: Session, cases: int = 2) -> None:
+        super().__init__(db)
+        today = uk_today()
+        self.housing_officer = make_user(db, Role.REFERRER, agency=self.housing)
+        self.police_officer = make_user(db, Role.REFERRER, agency=self.police, name=POLICE_OFFICER)
+        self.admin = make_user(db, Role.ADMIN)
+        self.held = make_meeting(
+            db,
+            self.panel,
+            today - timedelta(days=2),
+            agenda_status=AgendaStatus.PUBLISHED.value,
+            status=MeetingStatus.HELD.value,
+            record_completed_at=utcnow(),
+        )
+        self.following = make_meeting(db, self.panel, today + timedelta(days=40))
+        self.referrals = [self.referral() for _ in range(cases)]
+        self.items = [
+            self.listed(self.held, r, i + 1, risk_level_after="medium", decision="review")
+            for i, r in enumerate(self.referrals)
+        ]
+        first, second = self.items[0], self.items[1]
+        first.risks_identified = RISKS
+        db.add_all(
+            [
+                CaseInformation(
+                    agenda_item_id=first.id, agency_id=self.police.id, information=POLICE_INFO
+                ),
+                CaseInformation(
+                    agenda_item_id=first.id, agency_id=self.housing.id, information=HOUSING_INFO
+                ),
+                AgencyAttendance(
+                    meeting_id=self.held.id, agency_id=self.police.id, status="present"
+                ),
+                AgencyAttendance(
+                    meeting_id=self.held.id, agency_id=self.housing.id, status="apologies"
+                ),
+                Attendee(meeting_id=self.held.id, agency_id=self.police.id, name="Inspector Hale"),
+            ]
+        )
+        db.commit()
+        self.housing_action = make_action(
+            db,
+            self.referrals[0],
+            self.housing,
+            self.held,
+            description=HOUSING_ACTION,
+            agenda_item_id=first.id,
+            officer_id=self.housing_officer.id,
+        )
+        self.police_action = make_action(
+            db,
+            self.referrals[0],
+            self.police,
+            self.held,
+            description=POLICE_ACTION,
+            agenda_item_id=first.id,
+            officer_id=self.police_officer.id,
+        )
+        self.vs_action = make_action(
+            db,
+            self.referrals[1],
+            self.victim_support,
+            self.held,
+            description=VS_ACTION,
+            agenda_item_id=second.id,
+        )
+
+
+def pdf_pages(data: bytes) -> list[str]:
+    """The text of each page."""
+    return [page.extract_text() or "" for page in PdfReader(BytesIO(data)).pages]
+
+
+def pdf_text(data: bytes) -> str:
+    return "\n".join(pdf_pages(data))

@@ -1,0 +1,144 @@
+"""The PDFs themselves, read back with pypdf: marking, page numbers, content, extracts."""
+
+from __future__ import annotations
+
+import re
+from io import BytesIO
+
+from pypdf import PdfReader
+from sqlalchemy.orm import Session
+
+from marac.formatting import uk_today
+from marac.minutes.content import extract_for, gather_agenda, gather_minutes
+from marac.minutes.render import render_agenda, render_extract, render_full_minutes
+from tests.minutes.helpers import (
+    HOUSING_ACTION,
+    HOUSING_INFO,
+    POLICE_ACTION,
+    POLICE_INFO,
+    POLICE_OFFICER,
+    RISKS,
+    VS_ACTION,
+    MinutesWorld,
+    pdf_pages,
+    pdf_text,
+)
+
+A4 = (595.28, 841.89)  # points
+
+
+def _font_names(data: bytes) -> set[str]:
+    names = set()
+    for page in PdfReader(BytesIO(data)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+            assert "/FontFile2" in descriptor, "the font must be embedded"
+            names.add(str(font["/BaseFont"]).split("+", 1)[-1])
+    return names
+
+
+def test_full_minutes_hold_every_case_and_action_with_marking_on_every_page(db: Session) -> None:
+    world = MinutesWorld(db, cases=14)  # enough for several pages
+    content = gather_minutes(db, world.held)
+    pdf = render_full_minutes(content, 1, uk_today())
+    pages = pdf_pages(pdf.pdf)
+    assert pdf.page_count == len(pages) >= 2
+    for number, text in enumerate(pages, start=1):
+        assert text.count("OFFICIAL-SENSITIVE") >= 2, f"page {number} lacks the header/footer"
+        assert f"Page {number} of {len(pages)}" in text
+    text = re.sub(r"\s+", " ", "\n".join(pages))
+    for referral in world.referrals:
+        assert referral.reference in text
+    for expected in (HOUSING_ACTION, POLICE_ACTION, VS_ACTION, POLICE_INFO, HOUSING_INFO, RISKS):
+        assert expected in text
+    assert world.panel.name in text and "Confidentiality" in text
+    assert "Apologies" in text and "Inspector Hale" in text
+    # A4, fonts embedded (DejaVu from the set-up), not whatever the machine has.
+    for page in PdfReader(BytesIO(pdf.pdf)).pages:
+        assert (round(float(page.mediabox.width), 2), round(float(page.mediabox.height), 2)) == A4
+    assert _font_names(pdf.pdf) <= {"DejaVu-Sans", "DejaVu-Sans-Bold"}
+
+
+def test_each_extract_holds_only_its_agencys_actions(db: Session) -> None:
+    world = MinutesWorld(db)
+    content = gather_minutes(db, world.held)
+    assert set(content.agencies_with_actions()) == {
+        world.police.id,
+        world.housing.id,
+        world.victim_support.id,
+    }
+    housing = pdf_text(render_extract(content, world.housing.id, 1, uk_today()).pdf)
+    assert f"Extract of the minutes for {world.housing.name}" in housing
+    assert HOUSING_ACTION in housing and world.referrals[0].reference in housing
+    for other in (POLICE_ACTION, POLICE_INFO, POLICE_OFFICER, VS_ACTION, HOUSING_INFO, RISKS):
+        assert other not in housing
+    assert world.referrals[1].reference not in housing  # no housing action on that case
+    assert "OFFICIAL-SENSITIVE" in housing and "Page 1 of" in housing
+
+    police = pdf_text(render_extract(content, world.police.id, 1, uk_today()).pdf)
+    assert POLICE_ACTION in police
+    for other in (HOUSING_ACTION, HOUSING_INFO, VS_ACTION, RISKS):
+        assert other not in police
+
+
+def test_extract_content_leaves_out_other_agencies() -> None:
+    """The rule itself, without rendering."""
+    from marac.minutes.content import ActionLine, MinutesCase, MinutesContent
+
+    def action(agency_id: int, text: str) -> ActionLine:
+        return ActionLine("CM-1", text, agency_id, f"A{agency_id}", "", uk_today(), "Open")
+
+    case = MinutesCase(1, 1, "CM-1", "X", None, "", [], "High", "High", [], [], "risk", "d")
+    case.actions = [action(1, "mine"), action(2, "theirs")]
+    content = MinutesContent(None, "p", "c", "v", [], [case], [action(2, "old")], None, {})  # type: ignore[arg-type]
+    cases, review = extract_for(content, 1)
+    assert [a.description for c in cases for a in c.actions] == ["mine"]
+    assert review == []
+    assert extract_for(content, 3) == ([], [])
+
+
+def test_agenda_pdf_lists_the_cases(db: Session) -> None:
+    world = MinutesWorld(db)
+    pdf = render_agenda(world.held, gather_agenda(db, world.held))
+    text = pdf_text(pdf.pdf)
+    assert "Agenda of the" in text and "OFFICIAL-SENSITIVE" in text
+    for referral in world.referrals:
+        assert referral.reference in text
+    assert POLICE_INFO not in text
+
+
+def test_gathering_the_minutes_takes_constant_queries(db: Session, count_queries) -> None:  # type: ignore[no-untyped-def]
+    counts = []
+    for size in (2, 8):
+        world = MinutesWorld(db, cases=size)
+        meeting_id = world.held.id
+        db.expire_all()
+        from marac.panels.models import Meeting
+
+        meeting = db.get(Meeting, meeting_id)
+        with count_queries() as q:
+            content = gather_minutes(db, meeting)
+        assert len(content.cases) == size
+        counts.append(q.count)
+    assert counts[0] == counts[1]
+
+
+def test_a_long_actions_table_repeats_its_header_on_each_page(db: Session) -> None:
+    from tests.meeting_factories import make_action
+
+    world = MinutesWorld(db)
+    for n in range(70):
+        make_action(
+            db,
+            world.referrals[1],
+            world.housing,
+            world.held,
+            description=f"Long table row LTR-{n:03d}",
+            agenda_item_id=world.items[1].id,
+        )
+    pages = pdf_pages(render_full_minutes(gather_minutes(db, world.held), 1, uk_today()).pdf)
+    with_rows = [p for p in pages if "LTR-" in p]
+    assert len(with_rows) >= 2
+    for text in with_rows:
+        assert "Due date" in text  # the thead, repeated where the table continues

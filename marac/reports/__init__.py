@@ -1,0 +1,1 @@
+"""Reports and the performance dashboard for the community safety partnership."""

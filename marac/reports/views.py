@@ -1,0 +1,243 @@
+"""The reports dashboard, its CSV exports and the quarterly partnership pack.
+
+Figures are counts only. Reading the dashboard shows no case data; every export leaves
+the system, so each one is audited.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from marac.accounts.models import Area
+from marac.audit import record
+from marac.auth import admin_required, roles_required
+from marac.db import db_session
+from marac.formatting import uk_today
+from marac.panels.models import Panel
+from marac.reports.access import REPORTING_ROLES, reportable_panels, scope_for
+from marac.reports.charts import bar_chart
+from marac.reports.forms import DeleteTargetForm, TargetForm
+from marac.reports.models import PartnershipTarget
+from marac.reports.queries import Scope, dashboard
+from marac.reports.tables import (
+    Table,
+    last_12_months,
+    last_quarter,
+    pack_csv,
+    suppress,
+    tables,
+)
+from marac.reports.targets import BOROUGH, target_progress
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+PERIODS = {"last_quarter": "Last quarter", "last_12_months": "Last 12 months", "custom": "Dates"}
+
+
+def _choice() -> tuple[Panel | None, list[Panel], dict[str, Any], list[dict[str, str]]]:
+    """The panel and period asked for in the query string, checked; errors name fields."""
+    session = db_session()
+    panels = reportable_panels(session, current_user)
+    errors: list[dict[str, str]] = []
+    panel: Panel | None = None
+    panel_arg = request.args.get("panel", "")
+    if panel_arg:
+        panel = next((p for p in panels if str(p.id) == panel_arg), None)
+        if panel is None:
+            abort(403)
+    today = uk_today()
+    period = request.args.get("period", "last_quarter")
+    if period not in PERIODS:
+        period = "last_quarter"
+    start, end = last_quarter(today) if period == "last_quarter" else last_12_months(today)
+    raw = {"from": request.args.get("from", ""), "to": request.args.get("to", "")}
+    if period == "custom":
+        parsed: dict[str, date] = {}
+        for name, label in (("from", "From"), ("to", "To")):
+            try:
+                parsed[name] = date.fromisoformat(raw[name])
+            except ValueError:
+                errors.append(
+                    {"text": f"{label} must be a real date, like 2026-01-31", "href": f"#{name}"}
+                )
+        if not errors:
+            start, end = parsed["from"], parsed["to"]
+            if end < start:
+                errors.append({"text": "To must be the same as or after From", "href": "#to"})
+                start, end = end, start
+    chosen = {"panel": panel_arg, "period": period, "from": raw["from"], "to": raw["to"]}
+    chosen["start"], chosen["end"], chosen["today"] = start, end, today
+    return panel, panels, chosen, errors
+
+
+def _scope() -> tuple[Scope, list[Panel], dict[str, Any], list[dict[str, str]]]:
+    panel, panels, chosen, errors = _choice()
+    scope = scope_for(
+        db_session(), current_user, panel, chosen["start"], chosen["end"], chosen["today"]
+    )
+    return scope, panels, chosen, errors
+
+
+def _args(chosen: dict[str, Any]) -> dict[str, str]:
+    return {k: chosen[k] for k in ("panel", "period", "from", "to") if chosen[k]}
+
+
+@bp.get("/")
+@roles_required(*REPORTING_ROLES)
+def index() -> str:
+    scope, panels, chosen, errors = _scope()
+    board = dashboard(db_session(), scope)
+    all_tables = tables(board)
+    return render_template(
+        "reports/index.html",
+        scope=scope,
+        panels=panels,
+        chosen=chosen,
+        periods=PERIODS,
+        errors=errors,
+        tables=all_tables,
+        charts={t.key: bar_chart(t) for t in all_tables if t.chart},
+        args=_args(chosen),
+        targets=target_progress(db_session(), scope.area_ids, chosen["today"]),
+    )
+
+
+def _csv(body: str, filename: str) -> Response:
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _find(all_tables: list[Table], key: str) -> Table:
+    table = next((t for t in all_tables if t.key == key), None)
+    if table is None:
+        abort(404)
+    return table
+
+
+@bp.get("/export/<key>.csv")
+@roles_required(*REPORTING_ROLES)
+def export(key: str) -> Response:
+    scope, _, _, _ = _scope()
+    session = db_session()
+    table = _find(tables(dashboard(session, scope)), key)
+    record(
+        session,
+        "export",
+        "report",
+        None,
+        f"{table.title} CSV, {scope.area_label}, {scope.period_label}",
+    )
+    session.commit()
+    return _csv(table.csv(), f"{key}-{scope.start}-{scope.end}.csv")
+
+
+@bp.get("/pack.csv")
+@roles_required(*REPORTING_ROLES)
+def pack() -> Response:
+    scope, _, _, _ = _scope()
+    session = db_session()
+    body = pack_csv(tables(dashboard(session, scope)))
+    record(
+        session,
+        "export",
+        "report",
+        None,
+        f"Partnership pack CSV, {scope.area_label}, {scope.period_label}",
+    )
+    session.commit()
+    return _csv(body, f"partnership-pack-{scope.start}-{scope.end}.csv")
+
+
+@bp.get("/pack.pdf")
+@roles_required(*REPORTING_ROLES)
+def pack_pdf() -> Response:
+    from weasyprint import HTML  # heavy: only loaded when a pack is asked for
+
+    scope, _, _, _ = _scope()
+    session = db_session()
+    html = render_template(
+        "reports/pack.html", scope=scope, tables=tables(dashboard(session, scope))
+    )
+    pdf = HTML(string=html, base_url=url_for("reports.index", _external=True)).write_pdf()
+    record(
+        session,
+        "export",
+        "report",
+        None,
+        f"Partnership pack PDF, {scope.area_label}, {scope.period_label}",
+    )
+    session.commit()
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": (
+                f'attachment; filename="partnership-pack-{scope.start}-{scope.end}.pdf"'
+            )
+        },
+    )
+
+
+@bp.app_template_filter("suppress")
+def suppress_cell(value: Any) -> Any:
+    """Counts in a published table: 1 to 4 as "fewer than 5"; text passes through."""
+    return suppress(value) if isinstance(value, int) else value
+
+
+@bp.get("/targets")
+@admin_required
+def targets() -> str:
+    progress = target_progress(db_session(), None, uk_today())
+    return render_template("reports/targets.html", targets=progress, delete_form=DeleteTargetForm())
+
+
+@bp.route("/targets/new", methods=["GET", "POST"])
+@admin_required
+def target_new() -> str | WerkzeugResponse:
+    session = db_session()
+    form = TargetForm()
+    areas = session.execute(select(Area.id, Area.name).order_by(Area.name)).all()
+    form.area_id.choices = [("", BOROUGH), *((str(i), name) for i, name in areas)]
+    if form.validate_on_submit():
+        target = PartnershipTarget(
+            name=form.name.data,
+            area_id=int(form.area_id.data) if form.area_id.data else None,
+            baseline_start=form.baseline_start.data,
+            baseline_end=form.baseline_end.data,
+            change_percent=form.change_percent.data,
+            measured_start=form.measured_start.data,
+            measured_end=form.measured_end.data,
+            created_by_id=current_user.id,
+        )
+        session.add(target)
+        session.flush()
+        record(session, "create", "partnership_target", target.id, target.name)
+        session.commit()
+        flash(f"Added the target {target.name}.", "success")
+        return redirect(url_for("reports.targets"))
+    return render_template("reports/target_form.html", form=form)
+
+
+@bp.post("/targets/<int:target_id>/delete")
+@admin_required
+def target_delete(target_id: int) -> WerkzeugResponse:
+    session = db_session()
+    target = session.get(PartnershipTarget, target_id)
+    if target is None:
+        abort(404)
+    form = DeleteTargetForm()
+    if form.validate_on_submit():
+        record(session, "delete", "partnership_target", target.id, target.name)
+        session.delete(target)
+        session.commit()
+        flash(f"Deleted the target {target.name}.", "success")
+    return redirect(url_for("reports.targets"))

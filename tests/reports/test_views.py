@@ -1,0 +1,139 @@
+"""The dashboard, its exports and the partnership pack: access, audit, constant queries."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from marac.accounts.models import Role
+from marac.audit.models import AuditEvent
+from marac.db import utcnow
+from marac.formatting import uk_today
+from marac.referrals.models import ReferralSource
+from marac.reports.tables import last_quarter
+from tests.factories import make_user
+from tests.referrals.helpers import make_incident, make_person, make_referral
+from tests.reports.helpers import Borough
+
+CUSTOM = "/reports/?period=custom&from=2026-01-01&to=2026-03-31"
+
+
+def test_coordinator_sees_their_figures_with_period_and_area(db: Session, login) -> None:
+    world = Borough(db)
+    page = login(world.coordinator).get(CUSTOM)
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Your areas: Northfield, Southgate" in html
+    assert "1 January 2026 to 31 March 2026" in html
+    assert "This period is complete" in html
+    assert 'role="img"' in html and "<title id=" in html
+    assert "counts under each of them" in html
+    assert "Elsewhere" not in html  # an area the coordinator does not cover
+
+
+def test_panel_choice_and_refusal_of_other_panels(db: Session, login) -> None:
+    world = Borough(db)
+    client = login(world.coordinator)
+    page = client.get(f"{CUSTOM}&panel={world.panel.id}")
+    assert page.status_code == 200
+    assert world.panel.name in page.get_data(as_text=True)
+    assert client.get(f"{CUSTOM}&panel={world.other_panel.id}").status_code == 403
+
+
+def test_admin_sees_the_whole_borough(db: Session, login) -> None:
+    world = Borough(db)
+    admin = make_user(db, Role.ADMIN)
+    html = login(admin).get(CUSTOM).get_data(as_text=True)
+    assert "Whole borough" in html and "Elsewhere" in html
+    assert login(admin).get(f"{CUSTOM}&panel={world.other_panel.id}").status_code == 200
+
+
+def test_referrers_and_members_are_refused(db: Session, login) -> None:
+    world = Borough(db)
+    member = make_user(db, Role.MEMBER, agency=world.police)
+    for user in (world.officer, member):
+        client = login(user)
+        assert client.get("/reports/").status_code == 403
+        assert client.get("/reports/export/areas.csv").status_code == 403
+        assert client.get("/reports/pack.csv").status_code == 403
+
+
+def test_bad_dates_are_named_in_the_error_summary(db: Session, login) -> None:
+    world = Borough(db)
+    page = login(world.coordinator).get("/reports/?period=custom&from=31/01/2026&to=")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "There is a problem" in html
+    assert "From must be a real date" in html and 'href="#from"' in html
+
+
+def test_default_period_is_the_last_quarter(db: Session, login) -> None:
+    world = Borough(db)
+    start, end = last_quarter(uk_today())
+    html = login(world.coordinator).get("/reports/").get_data(as_text=True)
+    assert f"{start:%-d %B %Y} to {end:%-d %B %Y}" in html
+
+
+def test_table_csv_export_is_audited(db: Session, login) -> None:
+    world = Borough(db)
+    response = login(world.coordinator).get(
+        "/reports/export/areas.csv?period=custom&from=2026-01-01&to=2026-03-31"
+    )
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    body = response.get_data(as_text=True)
+    assert "Northfield,3" in body and "Southgate,0" in body
+    assert "Period,1 January 2026 to 31 March 2026" in body
+    events = db.scalars(select(AuditEvent).where(AuditEvent.action == "export")).all()
+    assert len(events) == 1 and "Referrals by area" in events[0].summary
+    assert login(world.coordinator).get("/reports/export/nothing.csv").status_code == 404
+
+
+def test_partnership_pack_csv_suppresses_small_numbers_and_is_audited(db: Session, login) -> None:
+    world = Borough(db)
+    body = login(world.coordinator).get(f"/reports/pack.csv?{CUSTOM.split('?')[1]}")
+    text = body.get_data(as_text=True)
+    assert "Northfield,fewer than 5" in text and "Southgate,0" in text
+    for person_name in ("Victim", "Mill Road", "AK1 2BX"):
+        assert person_name not in text
+    assert db.scalar(select(AuditEvent).where(AuditEvent.action == "export")) is not None
+
+
+def test_partnership_pack_pdf(db: Session, login) -> None:
+    world = Borough(db)
+    response = login(world.coordinator).get(f"/reports/pack.pdf?{CUSTOM.split('?')[1]}")
+    assert response.status_code == 200
+    assert response.data.startswith(b"%PDF")
+    events = db.scalars(select(AuditEvent).where(AuditEvent.action == "export")).all()
+    assert [e.summary.split(",")[0] for e in events] == ["Partnership pack PDF"]
+
+
+def _add_referrals(db: Session, world: Borough, n: int) -> None:
+    person = make_person(db)
+    incident = make_incident(db, world.officer, person, world.area)
+    for i in range(n):
+        make_referral(
+            db,
+            person,
+            world.area,
+            created_at=utcnow() - timedelta(days=30 + i),
+            referrer=world.officer,
+            source=ReferralSource.PARTNER,
+            trigger_incident_id=incident.id if i == 0 else None,
+        )
+
+
+def test_dashboard_runs_a_constant_number_of_queries(db: Session, login, count_queries) -> None:
+    world = Borough(db)
+    client = login(world.coordinator)
+    url = "/reports/?period=last_12_months"
+    _add_referrals(db, world, 3)
+    client.get(url)
+    with count_queries() as small:
+        assert client.get(url).status_code == 200
+    _add_referrals(db, world, 30)
+    with count_queries() as large:
+        assert client.get(url).status_code == 200
+    assert small.count == large.count

@@ -1,0 +1,1 @@
+"""Notifications and reminders: in-app notices, emails through a chosen backend, reminders."""

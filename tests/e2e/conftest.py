@@ -12,12 +12,20 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, expect, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    Playwright,
+    expect,
+    sync_playwright,
+)
 from werkzeug.serving import make_server
 
 from marac.accounts.models import User
 from marac.config import PROJECT_ROOT
-from tests.e2e.helpers import SignIn, sign_in_with_form
+from tests.e2e.helpers import AnotherPage, SignIn, sign_in_with_form
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -84,14 +92,37 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     chromium.close()
 
 
-@pytest.fixture
-def page(browser: Browser, live_server: str) -> Iterator[Page]:
-    """A fresh context (no cookies) per test, with relative URLs going to the live server."""
+def _fresh_context(browser: Browser, live_server: str) -> BrowserContext:
     context = browser.new_context(base_url=live_server)
     context.set_default_timeout(10_000)
     context.add_init_script(REPORT_CSP_VIOLATIONS)
+    return context
+
+
+@pytest.fixture
+def page(browser: Browser, live_server: str) -> Iterator[Page]:
+    """A fresh context (no cookies) per test, with relative URLs going to the live server."""
+    context = _fresh_context(browser, live_server)
     yield context.new_page()
     context.close()
+
+
+@pytest.fixture
+def another_page(browser: Browser, live_server: str) -> Iterator[AnotherPage]:
+    """`another_page()` opens a page in its own cookie jar, for a second person's session.
+
+    Signing a second person in on a page whose cookies were cleared races the first
+    page's late responses, which can set the old session cookie again.
+    """
+    contexts: list[BrowserContext] = []
+
+    def _open() -> Page:
+        contexts.append(_fresh_context(browser, live_server))
+        return contexts[-1].new_page()
+
+    yield _open
+    for context in contexts:
+        context.close()
 
 
 @pytest.fixture

@@ -11,6 +11,8 @@ from tests.factories import PASSWORD
 
 # The `sign_in` fixture: signs `user` in through the form and waits for the dashboard.
 SignIn = Callable[[Page, User], None]
+# The `another_page` fixture: a page in its own cookie jar, for a second person.
+AnotherPage = Callable[[], Page]
 
 
 def sign_in_with_form(page: Page, email: str, password: str = PASSWORD) -> None:

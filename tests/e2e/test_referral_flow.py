@@ -10,22 +10,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 from sqlalchemy.orm import Session
 
 from marac.accounts.models import AgencyType, Role
 from marac.db import utcnow
 from tests.e2e.axe import assert_accessible
-from tests.e2e.helpers import sign_in_with_form
+from tests.e2e.helpers import AnotherPage, sign_in_with_form
 from tests.factories import make_agency, make_area, make_user
 
 VICTIM = "Nadia Okonjo-Barnes"
-
-
-def _new_page(browser: Browser, live_server: str) -> Page:
-    context = browser.new_context(base_url=live_server)
-    context.set_default_timeout(10_000)
-    return context.new_page()
 
 
 def _menu(page: Page, name: str) -> None:
@@ -78,7 +72,9 @@ def _answer_every_question(page: Page, answer: str) -> None:
 
 
 def _save_and_continue(page: Page) -> None:
-    page.get_by_role("button", name="Save and continue").click()
+    """Submit and wait for the next page: on a busy machine the old page lingers a moment."""
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save and continue").click()
 
 
 def _complete_assessment(page: Page) -> None:
@@ -96,12 +92,14 @@ def _complete_assessment(page: Page) -> None:
         _save_and_continue(page)
 
     # Diagnostics: current harm rated high suggests high by itself.
+    expect(page.locator('input[type="radio"][value="medium"]').first).to_be_visible()
     for radio in page.locator('input[type="radio"][value="medium"]').all():
         radio.check()
     page.locator('input[type="radio"][value="high"]').first.check()
     _save_and_continue(page)
 
     # Perception and professional judgement.
+    expect(page.locator('input[type="radio"][name="perception"]').first).to_be_visible()
     page.locator('input[type="radio"][name="perception"][value="yes"]').check()
     page.locator('input[type="checkbox"][name="perceived_by"]').first.check()
     page.locator('input[type="radio"][name="judgement_level"][value="high"]').check()
@@ -128,7 +126,7 @@ def _complete_assessment(page: Page) -> None:
 
 @pytest.mark.browser
 def test_endorsed_high_assessment_reaches_the_screening_queue(
-    page: Page, browser: Browser, live_server: str, db: Session
+    page: Page, another_page: AnotherPage, db: Session
 ) -> None:
     police = make_agency(db, name="Ashbrook Police", type=AgencyType.POLICE)
     area = make_area(db, name="Akton and Mill", districts="AK1")
@@ -144,7 +142,7 @@ def test_endorsed_high_assessment_reaches_the_screening_queue(
     _complete_assessment(page)
 
     # 2. The supervisor endorses it as high.
-    supervisor_page = _new_page(browser, live_server)
+    supervisor_page = another_page()
     sign_in_with_form(supervisor_page, sergeant.email)
     _menu(supervisor_page, "Endorse")
     assert_accessible(supervisor_page)
@@ -157,7 +155,7 @@ def test_endorsed_high_assessment_reaches_the_screening_queue(
     )
 
     # 3. The coordinator sees the automatic referral, with no other step.
-    coordinator_page = _new_page(browser, live_server)
+    coordinator_page = another_page()
     sign_in_with_form(coordinator_page, coordinator.email)
     _menu(coordinator_page, "Screening")
     row = coordinator_page.get_by_role("row").filter(has_text=VICTIM)

@@ -5,9 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint browser clean
+.PHONY: install run test lint browser fonts clean
 
-install: $(VENV)/.installed static/dist/.built
+install: $(VENV)/.installed static/dist/.built fonts
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,14 @@ run: install
 	$(BIN)/marac demo-data --if-empty
 	@echo "Serving Community MARAC on http://127.0.0.1:5000 (Ctrl+C to stop)"
 	$(BIN)/marac run --host 127.0.0.1 --port 5000
+
+# DejaVu fonts, embedded in the PDF minutes so they look the same everywhere (Debian package).
+fonts:
+	@[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || { \
+	  echo "Installing Debian's fonts-dejavu-core for the PDF minutes"; \
+	  SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends fonts-dejavu-core >/dev/null; }
 
 # Headless Chromium for the browser tests, from Debian's packages.
 browser:

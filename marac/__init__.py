@@ -76,6 +76,12 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     _register_blueprints(app)
     _register_assets(app)
     _register_template_context(app, settings)
+    from marac.actions.context import overdue_actions_context
+
+    app.context_processor(overdue_actions_context)  # the header's overdue actions count
+    from marac.notify.views import unread_notifications_context
+
+    app.context_processor(unread_notifications_context)  # the header's unread count
     _register_security_headers(app, settings)
     _register_error_pages(app)
 
@@ -94,11 +100,14 @@ def _register_blueprints(app: Flask) -> None:
     from marac.home.views import bp as home_bp
     from marac.incidents.views import bp as incidents_bp
     from marac.meetings.views import bp as meetings_bp
+    from marac.minutes.views import bp as minutes_bp
+    from marac.notify.views import bp as notify_bp
     from marac.pages.views import bp as pages_bp
     from marac.pages.views import health_bp
     from marac.panels.views import bp as panels_bp
     from marac.people.views import bp as people_bp
     from marac.referrals.views import bp as referrals_bp
+    from marac.reports.views import bp as reports_bp
 
     for bp in (
         accounts_bp,
@@ -109,11 +118,14 @@ def _register_blueprints(app: Flask) -> None:
         home_bp,
         incidents_bp,
         meetings_bp,
+        notify_bp,
+        minutes_bp,
         pages_bp,
         health_bp,
         panels_bp,
         people_bp,
         referrals_bp,
+        reports_bp,
     ):
         app.register_blueprint(bp)
 

@@ -36,6 +36,7 @@ PUBLIC_ENDPOINTS = frozenset(
         "pages.accessibility",
         "pages.privacy",
         "health.healthz",
+        "panels.calendar_ics",  # the secret token in the URL is the key
     }
 )
 

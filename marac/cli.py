@@ -154,7 +154,42 @@ def demo_data(if_empty: bool) -> None:
         click.echo("  " + line)
 
 
+@click.command("send-reminders")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), help="Run as if on DATE")
+@with_appcontext
+def send_reminders_command(today: object) -> None:
+    """Queue due-soon, overdue and weekly digest reminders (each once), then send email."""
+    from marac.db import db_session
+    from marac.formatting import uk_today
+    from marac.notify.backends import backend_for, send_pending
+    from marac.notify.reminders import send_reminders
+
+    day = today.date() if today is not None else uk_today()  # type: ignore[attr-defined]
+    session = db_session()
+    queued = send_reminders(session, day, click.echo)
+    result = send_pending(session, backend_for(current_app.config["MARAC_SETTINGS"]), click.echo)
+    click.echo(
+        f"{len(queued)} reminders queued; {len(result.sent)} emails sent, "
+        f"{len(result.failed)} failed (retried next run)."
+    )
+
+
+@click.command("send-emails")
+@with_appcontext
+def send_emails_command() -> None:
+    """Deliver the emails waiting in the outbox through the configured backend."""
+    from marac.db import db_session
+    from marac.notify.backends import backend_for, send_pending
+
+    result = send_pending(
+        db_session(), backend_for(current_app.config["MARAC_SETTINGS"]), click.echo
+    )
+    click.echo(f"{len(result.sent)} emails sent, {len(result.failed)} failed (retried next run).")
+
+
 def register_commands(app: Flask) -> None:
+    app.cli.add_command(send_reminders_command)
+    app.cli.add_command(send_emails_command)
     app.cli.add_command(db_group)
     app.cli.add_command(create_user)
     app.cli.add_command(demo_data)

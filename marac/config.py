@@ -54,6 +54,18 @@ class Settings:
     cookie_secure: bool = False
     phase: str = "Beta"
     support_email: str = "community.safety@ashbrook.example"
+    # Email (marac.notify): outbox (stored, shown to admins) | smtp | notify (GOV.UK Notify).
+    notify_backend: str = "outbox"
+    base_url: str = "http://localhost:5000"
+    mail_from: str = "marac@ashbrook.example"
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    smtp_user: str = ""
+    smtp_password: str = ""
+    notify_api_key: str = ""
+    notify_template_id: str = ""
+    notify_base_url: str = "https://api.notifications.service.gov.uk"
 
     @property
     def is_production(self) -> bool:
@@ -77,6 +89,17 @@ class Settings:
             cookie_secure=_bool(env.get("MARAC_COOKIE_SECURE"), mode == "production"),
             phase=env.get("MARAC_PHASE") or cls.phase,
             support_email=env.get("MARAC_SUPPORT_EMAIL") or cls.support_email,
+            notify_backend=(env.get("MARAC_NOTIFY_BACKEND") or "outbox").strip().lower(),
+            base_url=(env.get("MARAC_BASE_URL") or cls.base_url).rstrip("/"),
+            mail_from=env.get("MARAC_MAIL_FROM") or cls.mail_from,
+            smtp_host=env.get("MARAC_SMTP_HOST") or cls.smtp_host,
+            smtp_port=_int(env, "MARAC_SMTP_PORT", 25),
+            smtp_starttls=_bool(env.get("MARAC_SMTP_STARTTLS"), False),
+            smtp_user=env.get("MARAC_SMTP_USER") or "",
+            smtp_password=env.get("MARAC_SMTP_PASSWORD") or "",
+            notify_api_key=env.get("MARAC_NOTIFY_API_KEY") or "",
+            notify_template_id=env.get("MARAC_NOTIFY_TEMPLATE_ID") or "",
+            notify_base_url=env.get("MARAC_NOTIFY_BASE_URL") or cls.notify_base_url,
         )
         settings.check()
         return settings
@@ -94,6 +117,15 @@ class Settings:
             raise ConfigError("MARAC_SESSION_TIMEOUT_MINUTES must be at least 1")
         if self.lockout_attempts < 1:
             raise ConfigError("MARAC_LOCKOUT_ATTEMPTS must be at least 1")
+        if self.notify_backend not in {"outbox", "smtp", "notify"}:
+            raise ConfigError("MARAC_NOTIFY_BACKEND must be outbox, smtp or notify")
+        if self.notify_backend == "notify" and not (
+            self.notify_api_key and self.notify_template_id
+        ):
+            raise ConfigError(
+                "MARAC_NOTIFY_BACKEND=notify needs MARAC_NOTIFY_API_KEY and "
+                "MARAC_NOTIFY_TEMPLATE_ID"
+            )
 
     def to_flask(self) -> dict[str, object]:
         from datetime import timedelta

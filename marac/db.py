@@ -95,3 +95,36 @@ def db_session() -> Session:
     if "db_session" not in g:
         g.db_session = get_db().sessionmaker()
     return g.db_session
+
+
+def _libpq(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+def create_postgres_database(server_url: str, prefix: str) -> str:
+    """Create an empty, uniquely named database beside `server_url`; return its URL.
+
+    For throwaway databases: the test runs and the benchmarks.
+    """
+    import os
+    import secrets
+
+    import psycopg
+    from psycopg import sql
+
+    name = f"{prefix}_{os.getpid()}_{secrets.token_hex(4)}"
+    with psycopg.connect(_libpq(server_url), autocommit=True, connect_timeout=5) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return f"{server_url.rpartition('/')[0]}/{name}"
+
+
+def drop_postgres_database(server_url: str, url: str) -> None:
+    """Drop the database at `url` (made by `create_postgres_database`), connections and all."""
+    import psycopg
+    from psycopg import sql
+
+    name = url.rpartition("/")[2]
+    with psycopg.connect(_libpq(server_url), autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )

@@ -64,7 +64,56 @@ USERS: list[tuple[str, str, str, Role, bool]] = [
 ]
 
 DemoExtension = Callable[[Session], str]
-DEMO_EXTENSIONS: list[DemoExtension] = []
+
+
+def _repeats(db: Session) -> str:
+    from marac.people.demo import load_repeat_demo
+
+    return load_repeat_demo(db)
+
+
+def _panels(db: Session) -> str:
+    from marac.panels.demo import load_panel_demo  # imports this module: load late
+
+    return load_panel_demo(db)
+
+
+def _meetings(db: Session) -> str:
+    from marac.meetings.demo import load_meeting_demo
+
+    return load_meeting_demo(db)
+
+
+def _minutes(db: Session) -> str:
+    from marac.minutes.demo import load_minutes_demo
+
+    return load_minutes_demo(db)
+
+
+def _reports(db: Session) -> str:
+    from marac.reports.demo import load_reports_demo
+
+    return load_reports_demo(db)
+
+
+def _notifications(db: Session) -> str:
+    from marac.formatting import uk_today
+    from marac.notify.demo import add_demo_notifications
+
+    queued = add_demo_notifications(db, uk_today())
+    return f"Demo notifications: {queued} reminders queued for the overdue and due actions."
+
+
+# In order: the repeat-tracking cases, panels and their schedules, the meetings held and
+# their issued minutes, the partnership's target, then the reminders the actions call for.
+DEMO_EXTENSIONS: list[DemoExtension] = [
+    _repeats,
+    _panels,
+    _meetings,
+    _minutes,
+    _reports,
+    _notifications,
+]
 
 
 def _email(local: str) -> str:

@@ -14,6 +14,11 @@ def uk_time(value: datetime) -> datetime:
     return value.astimezone(UK)
 
 
+def uk_today() -> date:
+    """Today's date in the UK: meetings and due dates are local calendar days."""
+    return datetime.now(UK).date()
+
+
 def format_date(value: date | datetime | None) -> str:
     if value is None:
         return ""

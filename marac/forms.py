@@ -6,8 +6,13 @@ from datetime import date
 from typing import Any
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovDateInput, GovRadioInput
-from wtforms import DateField, Field, HiddenField, ValidationError
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovDateInput,
+    GovRadioInput,
+    GovTextInput,
+)
+from wtforms import DateField, Field, HiddenField, IntegerField, ValidationError
 
 STRIP: list[Any] = [lambda v: v.strip() if isinstance(v, str) else v]
 
@@ -111,3 +116,22 @@ class VersionedForm(FlaskForm):
         self.version.errors = [*self.version.errors, self.conflict_message]
         self.version.data = str(current)
         self.version.raw_data = [str(current)]
+
+
+class WholeNumberField(IntegerField):
+    """A whole number typed in a text box, with a plain-English error."""
+
+    def __init__(self, label: str, message: str, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", GovTextInput())
+        super().__init__(label, **kwargs)
+        self.message = message
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        try:
+            self.data = int(valuelist[0].strip())
+        except ValueError as exc:
+            self.data = None
+            raise ValueError(self.message) from exc

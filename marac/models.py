@@ -13,9 +13,12 @@ from marac.meetings.models import (
     CaseInformation,
     CaseResearch,
 )
+from marac.minutes.models import IssuedDocument, Minutes
+from marac.notify.models import Notification, NotificationPreference, OutboxMessage, ReminderSent
 from marac.panels.models import CalendarFeed, Meeting, Panel, panel_agency, panel_area
-from marac.people.models import Person
+from marac.people.models import DuplicateDismissal, Person, RepeatSettings
 from marac.referrals.models import Referral, ReferralIncident, TriggerSettings
+from marac.reports.models import PartnershipTarget
 
 __all__ = [
     "Action",
@@ -31,15 +34,24 @@ __all__ = [
     "CalendarFeed",
     "CaseInformation",
     "CaseResearch",
+    "DuplicateDismissal",
     "Incident",
     "IncidentStrand",
+    "IssuedDocument",
     "LocalStrand",
     "Meeting",
+    "Minutes",
+    "Notification",
+    "NotificationPreference",
+    "OutboxMessage",
     "Panel",
+    "PartnershipTarget",
     "Perpetrator",
     "Person",
     "Referral",
     "ReferralIncident",
+    "ReminderSent",
+    "RepeatSettings",
     "RiskAssessment",
     "RiskMeasure",
     "TriggerSettings",

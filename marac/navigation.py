@@ -33,6 +33,12 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         section="people.",
     ),
     NavItem(
+        "Likely duplicates",
+        "people.duplicates",
+        frozenset({Role.COORDINATOR}),
+        section="people.duplicates",
+    ),
+    NavItem(
         "Assessments",
         "assessments.index",
         frozenset({Role.REFERRER, Role.MEMBER, Role.COORDINATOR}),
@@ -68,11 +74,21 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         frozenset({Role.REFERRER, Role.MEMBER, Role.COORDINATOR}),
         section="actions.",
     ),
+    NavItem(
+        "Notifications",
+        "notify.index",
+        frozenset({Role.REFERRER, Role.MEMBER, Role.COORDINATOR}),
+        section="notify.",
+    ),
     NavItem("Panels", "panels.index", frozenset({Role.COORDINATOR, Role.ADMIN}), section="panels."),
+    NavItem(
+        "Reports", "reports.index", frozenset({Role.COORDINATOR, Role.ADMIN}), section="reports."
+    ),
     NavItem("Users", "admin.users", frozenset({Role.ADMIN}), section="admin.user"),
     NavItem("Agencies", "admin.agencies", frozenset({Role.ADMIN}), section="admin.agenc"),
     NavItem("Areas", "admin.areas", frozenset({Role.ADMIN}), section="admin.area"),
     NavItem("Audit log", "audit.log", frozenset({Role.ADMIN}), section="audit"),
+    NavItem("Outbox", "notify.outbox", frozenset({Role.ADMIN}), section="notify.outbox"),
 )
 
 

@@ -8,11 +8,11 @@ not (the Makefile then skips the PostgreSQL run), and 2 when it does not but the
 from __future__ import annotations
 
 import os
-import secrets
 import sys
 
 import psycopg
-from psycopg import sql
+
+from marac.db import create_postgres_database, drop_postgres_database
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
@@ -37,19 +37,11 @@ def reachable() -> tuple[bool, str]:
 
 def create_database(prefix: str = "marac_test") -> str:
     """Create an empty database with a unique name; returns its SQLAlchemy URL."""
-    name = f"{prefix}_{os.getpid()}_{secrets.token_hex(4)}"
-    with psycopg.connect(_libpq(server_url()), autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    base, _, _ = server_url().rpartition("/")
-    return f"{base}/{name}"
+    return create_postgres_database(server_url(), prefix)
 
 
 def drop_database(url: str) -> None:
-    name = url.rpartition("/")[2]
-    with psycopg.connect(_libpq(server_url()), autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
+    drop_postgres_database(server_url(), url)
 
 
 def main(argv: list[str]) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
@@ -19,7 +18,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import (
     BooleanField,
     EmailField,
-    IntegerField,
     PasswordField,
     RadioField,
     SelectField,
@@ -32,7 +30,7 @@ from wtforms import (
 from wtforms.validators import Email, EqualTo, InputRequired, Length, NumberRange, Optional
 
 from marac.accounts.models import AGENCY_TYPE_LABELS, ROLE_LABELS
-from marac.forms import STRIP, DateInputField, Lines, choices_from
+from marac.forms import STRIP, DateInputField, Lines, WholeNumberField, choices_from
 
 POSTCODE_DISTRICT = re.compile(r"^[A-Z]{1,2}[0-9][0-9A-Z]?$")
 
@@ -175,25 +173,6 @@ class AreaForm(FlaskForm):
                 raise ValidationError(
                     f"{district} is not a postcode district; enter districts like AK1 or AK12"
                 )
-
-
-class WholeNumberField(IntegerField):
-    """A whole number typed in a text box, with a plain-English error."""
-
-    def __init__(self, label: str, message: str, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", GovTextInput())
-        super().__init__(label, **kwargs)
-        self.message = message
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        if not valuelist or not valuelist[0].strip():
-            self.data = None
-            return
-        try:
-            self.data = int(valuelist[0].strip())
-        except ValueError as exc:
-            self.data = None
-            raise ValueError(self.message) from exc
 
 
 class LocalStrandForm(FlaskForm):

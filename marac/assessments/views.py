@@ -57,6 +57,7 @@ from marac.audit import record
 from marac.auth import require, roles_required
 from marac.db import db_session, utcnow
 from marac.incidents.models import INCIDENT_TYPE_LABELS, Incident
+from marac.notify import events as notify_events
 from marac.pagination import paginate
 from marac.people.models import Person
 from marac.referrals.triggers import on_assessment_endorsed
@@ -652,6 +653,7 @@ def check(assessment_id: int) -> str | Response:
             assessment.status = AssessmentStatus.SUBMITTED.value
             assessment.submitted_at = utcnow()
             assessment.suggested_level = scoring.level.value
+            notify_events.assessment_submitted(db, assessment)  # the agency's supervisors
 
         if (
             _version_ok(assessment, form)

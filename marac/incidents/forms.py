@@ -83,6 +83,19 @@ class PerpetratorFields(Form):
         filters=STRIP,
         validators=[Optional(), Length(max=2000)],
     )
+    date_of_birth = DateInputField(
+        "Date of birth (optional)",
+        description="Only for a named perpetrator. Helps to recognise them in other cases.",
+        validators=[Optional()],
+    )
+    # Filled by the view when the name is like people already known (see people.matching).
+    match = RadioField(
+        "Is this perpetrator one of these people?",
+        widget=RadioInput(),
+        choices=[],
+        validate_choice=False,
+        validators=[Optional()],
+    )
 
     @property
     def is_blank(self) -> bool:
@@ -99,6 +112,14 @@ class IncidentForm(FlaskForm):
     """One page in fieldsets. `victim` is removed when the victim is already known."""
 
     victim = FormField(PersonFields, label="The victim")
+    # Filled by the view when the victim is like people already known (see people.matching).
+    victim_match = RadioField(
+        "Is the victim one of these people?",
+        widget=RadioInput(),
+        choices=[],
+        validate_choice=False,
+        validators=[Optional()],
+    )
     occurred_on = DateInputField("Date of the incident", description="For example, 27 3 2026")
     occurred_time = StringField(
         "Time of the incident",

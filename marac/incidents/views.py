@@ -8,6 +8,7 @@ referral rules before the one commit.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask import (
@@ -27,6 +28,7 @@ from marac.accounts.models import Area, Role, User
 from marac.audit import record
 from marac.auth import require, roles_required
 from marac.db import db_session, utcnow
+from marac.formatting import format_date
 from marac.incidents.access import can_view_incident
 from marac.incidents.forms import IncidentForm
 from marac.incidents.labels import local_strand_names, strand_summary
@@ -44,8 +46,15 @@ from marac.incidents.models import (
 from marac.incidents.placing import area_for_postcode, local_strand_choices, resolve_local_strands
 from marac.incidents.strands import STRAND_LABELS, SUBCATEGORIES, SUBCATEGORY_STRAND
 from marac.people.access import can_view_person
+from marac.people.matching import (
+    NEW_PERSON,
+    MatchResult,
+    choice_problem,
+    chosen_person,
+    find_matches,
+)
 from marac.people.models import Person, normalise_postcode
-from marac.people.service import save_person
+from marac.people.service import fill_blanks, save_person
 
 bp = Blueprint("incidents", __name__, url_prefix="/incidents")
 
@@ -71,7 +80,114 @@ def _run_triggers(incident: Incident) -> None:
     on_incident_recorded(db_session(), incident, utcnow())
 
 
-def _save(form: IncidentForm, person: Person | None) -> Incident | None:
+def _choice_label(candidate: Any) -> str:
+    person = candidate.person
+    born = format_date(person.date_of_birth) if person.date_of_birth else "date of birth not known"
+    where = person.postcode or "postcode not known"
+    return f"{person.full_name}, born {born}, {where} ({candidate.reason.lower()})"
+
+
+def _offer(field: Any, result: MatchResult, who: str) -> None:
+    """Put the similar people on a "same person / new person" question (audited: it shows
+    other people's names and dates of birth)."""
+    field.choices = [(str(c.person.id), _choice_label(c)) for c in result.candidates]
+    field.choices.append((NEW_PERSON, "No, none of these: record a new person"))
+    ids = ", ".join(str(c.person.id) for c in result.candidates)
+    record(db_session(), "person_match_offered", "person", None, f"{who}: offered people {ids}")
+
+
+@dataclass
+class Matches:
+    """What matching found for the victim (None when already chosen) and each perpetrator."""
+
+    victim: MatchResult | None
+    perpetrators: dict[int, MatchResult]
+
+
+def _match(form: IncidentForm, person: Person | None) -> Matches | None:
+    """Match the victim and named perpetrators; None (questions shown) while a choice is due."""
+    db = db_session()
+    victim = None
+    ok = True
+    if person is None:
+        data = form.victim.data
+        victim = find_matches(db, data["full_name"], data["date_of_birth"], data["postcode"])
+        if victim.needs_choice:
+            _offer(form.victim_match, victim, "Victim")
+            problem = choice_problem(victim, form.victim_match.data)
+            if problem:
+                form.victim_match.errors = [problem]
+                ok = False
+    perpetrators: dict[int, MatchResult] = {}
+    for index, entry in enumerate(form.perpetrators):
+        row = entry.form
+        if row.is_blank or row.known.data != "yes" or not row.name.data:
+            continue
+        found = find_matches(
+            db,
+            row.name.data,
+            row.date_of_birth.data,
+            perpetrator=True,
+            exclude_ids=[person.id] if person else [],
+        )
+        perpetrators[index] = found
+        if found.needs_choice:
+            _offer(row.match, found, f"Perpetrator {index + 1}")
+            problem = choice_problem(found, row.match.data)
+            if problem:
+                row.match.errors = [problem]
+                ok = False
+    return Matches(victim, perpetrators) if ok else None
+
+
+def _link_perpetrator(row: Any, found: MatchResult) -> int | None:
+    """The person a named perpetrator is: the one matched or chosen, or a new record.
+
+    A name alone is too weak to start a person record (many people share a name), so a
+    perpetrator with no date of birth who matches nobody stays unlinked.
+    """
+    db = db_session()
+    existing = chosen_person(found, row.match.data)
+    if existing is not None:
+        how = "exact match" if found.exact else "chosen by the user"
+        record(db, "person_matched", "person", existing.id, f"Perpetrator linked ({how})")
+        return existing.id
+    if row.date_of_birth.data is None:
+        return None
+    person = save_person(
+        db,
+        {"full_name": row.name.data, "date_of_birth": row.date_of_birth.data},
+        created_by_id=current_user.id,
+    )
+    record(db, "person_created", "person", person.id, f"Recorded perpetrator {person.id}")
+    return person.id
+
+
+def _victim(form: IncidentForm, matches: Matches) -> Person:
+    """The victim's record: the one matched or chosen (blanks filled in), or a new one."""
+    db = db_session()
+    assert matches.victim is not None
+    existing = chosen_person(matches.victim, form.victim_match.data)
+    if existing is None:
+        person = save_person(db, form.victim.data, created_by_id=current_user.id)
+        record(db, "person_created", "person", person.id, f"Recorded person {person.id}")
+        return person
+    if matches.victim.exact is not None:
+        how = "exact match on name and date of birth"
+        flash(
+            f"{existing.full_name} is already known (same name and date of birth): "
+            "the incident is recorded against their existing record.",
+            "success",
+        )
+    else:
+        how = "chosen by the user from similar records"
+    filled = fill_blanks(existing, form.victim.data)
+    extra = f"; filled blank {', '.join(filled)}" if filled else ""
+    record(db, "person_matched", "person", existing.id, f"Victim linked to person ({how}{extra})")
+    return existing
+
+
+def _save(form: IncidentForm, person: Person | None, matches: Matches) -> Incident | None:
     """Save the incident (and a new victim); None when the local strands do not fit."""
     db = db_session()
     postcode = normalise_postcode(form.postcode.data)
@@ -82,8 +198,7 @@ def _save(form: IncidentForm, person: Person | None) -> Incident | None:
         form.local_strands.errors = [*form.local_strands.errors, problem]
         return None
     if person is None:
-        person = save_person(db, form.victim.data, created_by_id=current_user.id)
-        record(db, "person_created", "person", person.id, f"Recorded person {person.id}")
+        person = _victim(form, matches)
     recorded_as = form.recorded_as.data
     perceived = set(form.perceived_by.data or [])
     incident = Incident(
@@ -110,10 +225,15 @@ def _save(form: IncidentForm, person: Person | None) -> Incident | None:
         incident.strands.append(IncidentStrand(code=SUBCATEGORY_STRAND[sub], subcategory=sub))
     for code in local_codes:
         incident.strands.append(IncidentStrand(code=code, subcategory=""))
-    for row in form.perpetrator_rows():
+    for index, entry in enumerate(form.perpetrators):
+        row = entry.form
+        if row.is_blank:
+            continue
+        found = matches.perpetrators.get(index)
         incident.perpetrators.append(
             Perpetrator(
                 known=row.known.data == "yes",
+                person_id=_link_perpetrator(row, found) if found is not None else None,
                 name=row.name.data or "",
                 relationship_to_victim=row.relationship.data or "",
                 age_band=row.age_band.data or "unknown",
@@ -146,9 +266,15 @@ def new() -> str | Response:
     form.local_strands.choices = local_strand_choices(db)
     if person is not None:
         del form.victim
-    if form.validate_on_submit() and (incident := _save(form, person)):
+    if (
+        form.validate_on_submit()
+        and (matches := _match(form, person)) is not None
+        and (incident := _save(form, person, matches))
+    ):
         flash("The incident has been recorded.", "success")
         return redirect(url_for("incidents.view", incident_id=incident.id))
+    if form.victim_match.choices or any(e.form.match.choices for e in form.perpetrators):
+        db.commit()  # only the audit of the people offered is pending: nothing else is saved
     return render_template(
         "incidents/new.html",
         form=form,

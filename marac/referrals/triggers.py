@@ -343,6 +343,9 @@ def _fire(
         f"{referral.reference}: " + "; ".join(referral.trigger_reasons),
     )
     session.flush()
+    from marac.notify.events import referral_created  # late: notify imports referrals
+
+    referral_created(session, referral)  # the area's coordinators, in this transaction
     return referral
 
 

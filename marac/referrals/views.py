@@ -23,6 +23,8 @@ from marac.formatting import format_date, format_datetime
 from marac.incidents.access import can_view_incident, viewable_incidents
 from marac.incidents.labels import local_strand_names, strand_summary
 from marac.incidents.models import INCIDENT_TYPE_LABELS, Incident
+from marac.meetings.agenda import panel_research_for
+from marac.notify import events as notify_events
 from marac.pagination import paginate
 from marac.people.access import can_view_person
 from marac.people.models import Person
@@ -277,6 +279,7 @@ def _save_partner_referral(
         f"{len(chosen)} incident(s); area {area.name if area else 'not known'}"
         + ("; repeat" if is_repeat else ""),
     )
+    notify_events.referral_created(db, referral)  # the area's coordinators
     return referral
 
 
@@ -412,7 +415,7 @@ def _render_view(
         area=area,
         incidents=[(i, strand_summary(i, local_names)) for i in incidents],
         previous=previous
-        if previous is not None and can_view_referral(current_user, previous)
+        if previous is not None and can_view_referral(current_user, previous, db)
         else None,
         previous_reference=previous.reference if previous else None,
         referrer=users.get(referral.referrer_id or 0),
@@ -429,8 +432,14 @@ def _render_view(
         can_view_person=person is not None
         and "people.view" in views
         and can_view_person(db, current_user, person),
-        can_view_incidents="incidents.view" in views,
+        # Per incident: a panel member reading a listed case may not open its incidents.
+        viewable_incident_ids={
+            incident.id for incident in incidents if can_view_incident(current_user, incident)
+        }
+        if "incidents.view" in views
+        else set(),
         is_coordinator=current_user.has_role(Role.COORDINATOR),
+        panel_research=panel_research_for(db, current_user, referral.id),
     )
 
 
@@ -438,7 +447,7 @@ def _render_view(
 def view(referral_id: int) -> str:
     db = db_session()
     referral = _load(referral_id)
-    require(can_view_referral(current_user, referral))
+    require(can_view_referral(current_user, referral, db))
     page = _render_view(referral)
     record(db, "referral_viewed", OBJECT, referral.id, f"Viewed {referral.reference}")
     db.commit()
@@ -562,6 +571,7 @@ def more_info(referral_id: int) -> str | Response:
     referral.screened_at = utcnow()
     referral.screening_note = form.request_text.data
     record(db, "referral_more_info_requested", OBJECT, referral.id, form.request_text.data)
+    notify_events.more_info_requested(db, referral)  # the referrer
     conflict = _commit_or_conflict(referral, form, forms)
     if conflict is not None:
         return conflict

@@ -18,7 +18,7 @@ Equal cases keep the order they came in (the sort is stable).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -201,6 +201,9 @@ def gather_candidates(session: Session, meeting: Meeting) -> list[Candidate]:
 
     if not found:
         return []
+    # A case the panel has heard comes back at the risk level it last agreed.
+    for referral_id, level in latest_panel_risk(session, list(found)).items():
+        found[referral_id] = replace(found[referral_id], risk_level=level)
     elsewhere = set(
         session.scalars(
             select(AgendaItem.referral_id)
@@ -214,6 +217,27 @@ def gather_candidates(session: Session, meeting: Meeting) -> list[Candidate]:
         )
     )
     return [c for rid, c in found.items() if rid not in elsewhere]
+
+
+def latest_panel_risk(session: Session, referral_ids: Sequence[int]) -> dict[int, str]:
+    """Each case's risk level as the panel last agreed it after discussion (one query).
+
+    The referral keeps the level it arrived with (reports count on it); a review starts
+    from the panel's latest view instead.
+    """
+    if not referral_ids:
+        return {}
+    held_at = aliased(Meeting)
+    rows = session.execute(
+        select(AgendaItem.referral_id, AgendaItem.risk_level_after)
+        .join(held_at, held_at.id == AgendaItem.meeting_id)
+        .where(
+            AgendaItem.referral_id.in_(list(referral_ids)),
+            AgendaItem.risk_level_after.is_not(None),
+        )
+        .order_by(held_at.meeting_date, held_at.id)
+    )
+    return {referral_id: level for referral_id, level in rows}  # the last one wins
 
 
 def _reviews_due(session: Session, meeting: Meeting, referral_ids: list[int]) -> set[int]:

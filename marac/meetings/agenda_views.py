@@ -32,6 +32,7 @@ from marac.meetings.agenda import (
     build_agenda,
     end_time,
     ensure_changeable,
+    latest_panel_risk,
     renumber,
     research_responses,
     slot_length,
@@ -518,7 +519,9 @@ def add_case(meeting_id: int) -> str | Response:
             referral_id=referral.id,
             kind=kind,
             slot_minutes=slot_length(meeting.panel.slot_minutes),
-            risk_level_before=referral.risk_level,
+            risk_level_before=latest_panel_risk(db, [referral.id]).get(
+                referral.id, referral.risk_level
+            ),
             position=len(items) + 1,
         )
         db.add(item)

@@ -172,6 +172,22 @@ def test_rebuild_is_idempotent_and_keeps_the_chairs_changes(db: Session) -> None
     assert got[b.id].position == 5
 
 
+def test_a_review_starts_from_the_risk_the_panel_last_agreed(db: Session) -> None:
+    w = Cycle(db)
+    earlier = w.meeting(-70, status=MeetingStatus.HELD.value)
+    lowered = w.referral(status=ReferralStatus.HEARD, risk_level="high")
+    w.listed(earlier, lowered, decision="review", risk_level_after="high")
+    w.listed(w.previous, lowered, decision="review", risk_level_after="medium")
+    unrated = w.heard(w.current.id)  # heard, but no level recorded after discussion
+    build_agenda(db, w.current, w.coordinator)
+    db.commit()
+    got = items_of(db, w.current)
+    assert got[lowered.id].risk_level_before == "medium"
+    assert got[unrated.id].risk_level_before == "medium"  # the referral's own level
+    # The referral keeps the level it arrived with: reports count referrals by it.
+    assert db.get(Referral, lowered.id).risk_level == "high"
+
+
 def test_a_held_or_cancelled_meeting_is_not_rebuilt(db: Session) -> None:
     w = Cycle(db)
     w.referral()

@@ -118,6 +118,8 @@ def test_defer_remove_and_add_with_reasons(db: Session, login, world: PanelWorld
     meeting = w.meeting()
     a, b, c = three_cases(w)
     spare = w.referral(status=ReferralStatus.HEARD, risk_level="low")
+    # Heard before without a review date; the panel then judged the risk high.
+    w.listed(w.meeting(-42, status=MeetingStatus.HELD.value), spare, risk_level_after="high")
     chair = login(w.coordinator)
     url = f"/meetings/{meeting.id}"
     chair.submit(f"{url}/agenda/build")
@@ -152,6 +154,7 @@ def test_defer_remove_and_add_with_reasons(db: Session, login, world: PanelWorld
     assert response.status_code == 302
     got = {i.referral_id: i for i in items(db, meeting)}
     assert got[spare.id].kind == "review" and got[spare.id].added_by_chair
+    assert got[spare.id].risk_level_before == "high"
     assert got[spare.id].position == 2
     assert [m.summary for m in amendments(db, meeting)] == [
         f"Deferred {a.reference} to the next meeting",

@@ -8,10 +8,12 @@ from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, NumberRange
 
 from marac.accounts.forms import WholeNumberField
-from marac.forms import STRIP, DateInputField
+from marac.forms import STRIP, DateInputField, VersionedForm
 
 
-class TargetForm(FlaskForm):
+class TargetForm(VersionedForm):
+    """A target's name, area, periods and aim; versioned, as a target can be changed."""
+
     name = StringField(
         "What the target is called",
         description='For example, "Increase hate crime referrals to the Community MARAC".',

@@ -12,6 +12,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from marac.accounts.models import Area
@@ -200,31 +201,95 @@ def targets() -> str:
     return render_template("reports/targets.html", targets=progress, delete_form=DeleteTargetForm())
 
 
+TARGET_FIELDS = (
+    "name",
+    "baseline_start",
+    "baseline_end",
+    "change_percent",
+    "measured_start",
+    "measured_end",
+)
+
+
+def _target_form(target: PartnershipTarget | None) -> TargetForm:
+    """The form, filled from the target on a first visit, with the areas to choose from."""
+    if request.method == "GET" and target is not None:
+        form = TargetForm(obj=target, data={"version": str(target.version)})
+        form.area_id.data = str(target.area_id or "")
+    else:
+        form = TargetForm(data={"version": "1"} if request.method == "GET" else None)
+    areas = db_session().execute(select(Area.id, Area.name).order_by(Area.name)).all()
+    form.area_id.choices = [("", BOROUGH), *((str(i), name) for i, name in areas)]
+    return form
+
+
+def _apply_target(form: TargetForm, target: PartnershipTarget) -> list[str]:
+    """Copy the form onto the target; the names of the fields that changed."""
+    changed = []
+    for name in TARGET_FIELDS:
+        if getattr(target, name) != form[name].data:
+            setattr(target, name, form[name].data)
+            changed.append(name.replace("_", " "))
+    area_id = int(form.area_id.data) if form.area_id.data else None
+    if target.area_id != area_id:
+        target.area_id = area_id
+        changed.append("area")
+    return changed
+
+
 @bp.route("/targets/new", methods=["GET", "POST"])
 @admin_required
 def target_new() -> str | WerkzeugResponse:
     session = db_session()
-    form = TargetForm()
-    areas = session.execute(select(Area.id, Area.name).order_by(Area.name)).all()
-    form.area_id.choices = [("", BOROUGH), *((str(i), name) for i, name in areas)]
-    if form.validate_on_submit():
-        target = PartnershipTarget(
-            name=form.name.data,
-            area_id=int(form.area_id.data) if form.area_id.data else None,
-            baseline_start=form.baseline_start.data,
-            baseline_end=form.baseline_end.data,
-            change_percent=form.change_percent.data,
-            measured_start=form.measured_start.data,
-            measured_end=form.measured_end.data,
-            created_by_id=current_user.id,
-        )
-        session.add(target)
-        session.flush()
-        record(session, "create", "partnership_target", target.id, target.name)
-        session.commit()
-        flash(f"Added the target {target.name}.", "success")
+    form = _target_form(None)
+    if not form.validate_on_submit():
+        return render_template("reports/target_form.html", form=form, target=None)
+    target = PartnershipTarget(created_by_id=current_user.id)
+    _apply_target(form, target)
+    session.add(target)
+    session.flush()
+    record(session, "create", "partnership_target", target.id, target.name)
+    session.commit()
+    flash(f"Added the target {target.name}.", "success")
+    return redirect(url_for("reports.targets"))
+
+
+@bp.route("/targets/<int:target_id>/edit", methods=["GET", "POST"])
+@admin_required
+def target_edit(target_id: int) -> str | WerkzeugResponse:
+    """Change a target; a save based on an older version is refused, never applied."""
+    session = db_session()
+    target = session.get(PartnershipTarget, target_id)
+    if target is None:
+        abort(404)
+    form = _target_form(target)
+    if not form.validate_on_submit():
+        return render_template("reports/target_form.html", form=form, target=target)
+    if not form.version_matches(target.version):
+        form.show_conflict(target.version)
+        return render_template("reports/target_form.html", form=form, target=target)
+    changed = _apply_target(form, target)
+    if not changed:
+        flash("Nothing changed.", "info")
         return redirect(url_for("reports.targets"))
-    return render_template("reports/target_form.html", form=form)
+    record(
+        session,
+        "update",
+        "partnership_target",
+        target.id,
+        f"Changed {', '.join(changed)} of {target.name}",
+    )
+    try:
+        session.commit()
+    except StaleDataError:
+        session.rollback()
+        fresh = session.get(PartnershipTarget, target_id)
+        if fresh is None:
+            abort(404)
+        form.show_conflict(fresh.version)
+        return render_template("reports/target_form.html", form=form, target=fresh)
+    flash(f"Saved the target {target.name}.", "success")
+    return redirect(url_for("reports.targets"))
 
 
 @bp.post("/targets/<int:target_id>/delete")

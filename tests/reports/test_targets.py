@@ -106,6 +106,44 @@ def test_bad_target_input_is_named_and_nothing_saved(db: Session, login) -> None
     assert db.scalar(select(PartnershipTarget)) is None
 
 
+def test_admin_changes_a_target_and_a_stale_save_is_refused(db: Session, login) -> None:
+    world = Borough(db)
+    target = _target(db, None, 50)
+    client = login(make_user(db, Role.ADMIN))
+    url = f"/reports/targets/{target.id}/edit"
+    html = client.get(url).get_data(as_text=True)
+    assert "Change Increase hate crime referrals" in html
+    assert 'value="50"' in html and 'name="version" type="hidden" value="1"' in html
+    assert f'href="{url}"' in client.get("/reports/targets").get_data(as_text=True)
+
+    bad = client.submit(url, _form(change_percent="lots", version="1"))
+    assert bad.status_code == 200 and "Target change must be a whole number" in bad.get_data(
+        as_text=True
+    )
+    db.expire_all()
+    assert db.get(PartnershipTarget, target.id).change_percent == 50
+
+    changed = _form(area_id=str(world.area.id), change_percent="75", version="1")
+    assert client.submit(url, changed).status_code == 302
+    db.expire_all()
+    saved = db.get(PartnershipTarget, target.id)
+    assert (saved.area_id, saved.change_percent, saved.version) == (world.area.id, 75, 2)
+    event = db.scalar(
+        select(AuditEvent).where(
+            AuditEvent.object_type == "partnership_target", AuditEvent.action == "update"
+        )
+    )
+    assert event is not None and "change percent" in event.summary and "area" in event.summary
+
+    # A second admin still holding version 1 is told, and what they typed is kept.
+    stale = client.submit(url, _form(change_percent="20", version="1"))
+    html = stale.get_data(as_text=True)
+    assert stale.status_code == 200 and "Someone else changed this" in html
+    assert 'value="20"' in html and 'name="version" type="hidden" value="2"' in html
+    db.expire_all()
+    assert db.get(PartnershipTarget, target.id).change_percent == 75
+
+
 def test_only_admins_set_targets(db: Session, login) -> None:
     world = Borough(db)
     target = _target(db, world.area.id, 50)
@@ -113,6 +151,13 @@ def test_only_admins_set_targets(db: Session, login) -> None:
     assert client.get("/reports/targets").status_code == 403
     assert client.get("/reports/targets/new").status_code == 403
     assert client.submit(f"/reports/targets/{target.id}/delete").status_code == 403
+    assert client.get(f"/reports/targets/{target.id}/edit").status_code == 403
+    edit = client.submit(f"/reports/targets/{target.id}/edit", _form(change_percent="1"))
+    assert edit.status_code == 403
+    db.expire_all()
+    assert db.get(PartnershipTarget, target.id).change_percent == 50
+    admin = login(make_user(db, Role.ADMIN))
+    assert admin.get(f"/reports/targets/{target.id + 1}/edit").status_code == 404
 
 
 def test_demo_target_is_added_once(db: Session) -> None:

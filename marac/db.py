@@ -7,11 +7,14 @@ Plain SQLAlchemy 2 (no Flask-SQLAlchemy) so the rules modules can take a
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TypeVar
 
-from flask import Flask, current_app, g
+from flask import Flask, abort, current_app, g
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+M = TypeVar("M")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -95,6 +98,14 @@ def db_session() -> Session:
     if "db_session" not in g:
         g.db_session = get_db().sessionmaker()
     return g.db_session
+
+
+def get_or_404(model: type[M], object_id: object) -> M:
+    """The row with this primary key, or a 404 page: the one way views load a record."""
+    found = db_session().get(model, object_id)
+    if found is None:
+        abort(404)
+    return found
 
 
 def _libpq(url: str) -> str:

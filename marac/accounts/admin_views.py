@@ -24,20 +24,13 @@ from marac.accounts.models import Agency, Area, Role, User
 from marac.accounts.passwords import hash_password, password_problem
 from marac.audit import record
 from marac.auth import admin_required
-from marac.db import db_session, utcnow
+from marac.db import db_session, get_or_404, utcnow
 from marac.incidents.models import LocalStrand
 from marac.incidents.strands import DEFAULT_LOCAL_STRANDS
 from marac.pagination import paginate
 from marac.referrals.models import TriggerSettings
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-
-def _get_or_404(model: type[Any], object_id: int) -> Any:
-    obj = db_session().get(model, object_id)
-    if obj is None:
-        abort(404)
-    return obj
 
 
 def _changes(obj: Any, fields: list[str], data: dict[str, Any]) -> list[str]:
@@ -171,7 +164,7 @@ def user_new() -> str | Response:
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @admin_required
 def user_edit(user_id: int) -> str | Response:
-    user = _get_or_404(User, user_id)
+    user = get_or_404(User, user_id)
     form = UserForm(obj=user)
     form.agency_id.choices = _agency_choices()
     form.areas.choices = _area_choices(user)
@@ -189,7 +182,7 @@ def user_edit(user_id: int) -> str | Response:
 @admin_required
 def user_unlock(user_id: int) -> Response:
     db = db_session()
-    user = _get_or_404(User, user_id)
+    user = get_or_404(User, user_id)
     user.failed_logins = 0
     user.locked_until = None
     record(db, "user_unlocked", "user", user.id, f"Unlocked {user.email}")
@@ -271,7 +264,7 @@ def agency_new() -> str | Response:
 @bp.route("/agencies/<int:agency_id>", methods=["GET", "POST"])
 @admin_required
 def agency_edit(agency_id: int) -> str | Response:
-    agency = _get_or_404(Agency, agency_id)
+    agency = get_or_404(Agency, agency_id)
     form = AgencyForm(obj=agency)
     if form.validate_on_submit() and _save_agency(form, agency):
         flash(f"Saved the changes to {agency.name}.", "success")
@@ -339,7 +332,7 @@ def area_new() -> str | Response:
 @bp.route("/areas/<int:area_id>", methods=["GET", "POST"])
 @admin_required
 def area_edit(area_id: int) -> str | Response:
-    area = _get_or_404(Area, area_id)
+    area = get_or_404(Area, area_id)
     form = AreaForm(obj=area)
     if form.validate_on_submit() and _save_area(form, area):
         flash(f"Saved the changes to {area.name}.", "success")
@@ -364,7 +357,7 @@ def _strand_name_clash(area_id: int, name: str, strand_id: int | None) -> bool:
 def local_strands(area_id: int) -> str | Response:
     """The area's locally-defined hate strands, and a form to add one."""
     db = db_session()
-    area = _get_or_404(Area, area_id)
+    area = get_or_404(Area, area_id)
     form = LocalStrandForm()
     if form.validate_on_submit():
         name = form.name.data or ""
@@ -393,8 +386,8 @@ def local_strands(area_id: int) -> str | Response:
 def local_strand_edit(area_id: int, strand_id: int) -> str | Response:
     """Rename a local strand, or retire it (incidents keep it; new ones cannot pick it)."""
     db = db_session()
-    area = _get_or_404(Area, area_id)
-    strand = _get_or_404(LocalStrand, strand_id)
+    area = get_or_404(Area, area_id)
+    strand = get_or_404(LocalStrand, strand_id)
     if strand.area_id != area.id:
         abort(404)
     form = LocalStrandForm(obj=strand)
@@ -434,7 +427,7 @@ TRIGGER_DEFAULTS: dict[str, Any] = {
 def trigger_settings(area_id: int) -> str | Response:
     """The automatic referral thresholds for one area; saved with the defaults until edited."""
     db = db_session()
-    area = _get_or_404(Area, area_id)
+    area = get_or_404(Area, area_id)
     settings = db.get(TriggerSettings, area.id)
     current = (
         {name: getattr(settings, name) for name in TRIGGER_FIELDS}
@@ -473,7 +466,7 @@ def repeat_settings(area_id: int) -> str | Response:
     from marac.people.repeats import RULE_FIELDS, RepeatRules
 
     db = db_session()
-    area = _get_or_404(Area, area_id)
+    area = get_or_404(Area, area_id)
     settings = db.get(RepeatSettings, area.id)
     rules = RepeatRules.from_settings(settings)
     current = {name: getattr(rules, name) for name in RULE_FIELDS}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
@@ -27,7 +27,7 @@ from marac.actions.rules import (
 )
 from marac.audit import record
 from marac.auth import require, roles_required
-from marac.db import db_session, utcnow
+from marac.db import db_session, get_or_404, utcnow
 from marac.formatting import format_date, uk_today
 from marac.minutes.models import DocumentKind, IssuedDocument
 from marac.notify import events as notify_events
@@ -173,13 +173,8 @@ def agency() -> str:
 
 
 def _load(action_id: int) -> tuple[Action, Referral]:
-    db = db_session()
-    action = db.get(Action, action_id)
-    if action is None:
-        abort(404)
-    referral = db.get(Referral, action.referral_id)
-    if referral is None:
-        abort(404)
+    action = get_or_404(Action, action_id)
+    referral = get_or_404(Referral, action.referral_id)
     require(can_view_action(current_user, action, referral.area_id))
     return action, referral
 

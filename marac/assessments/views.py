@@ -55,7 +55,7 @@ from marac.assessments.scoring import (
 )
 from marac.audit import record
 from marac.auth import require, roles_required
-from marac.db import db_session, utcnow
+from marac.db import db_session, get_or_404, utcnow
 from marac.incidents.models import INCIDENT_TYPE_LABELS, Incident
 from marac.notify import events as notify_events
 from marac.pagination import paginate
@@ -82,9 +82,7 @@ def _can_view_incident(user: Any, incident: Incident) -> bool:
 
 
 def _load(assessment_id: int) -> RiskAssessment:
-    assessment = db_session().get(RiskAssessment, assessment_id)
-    if assessment is None:
-        abort(404)
+    assessment = get_or_404(RiskAssessment, assessment_id)
     return assessment
 
 

@@ -13,7 +13,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     flash,
     redirect,
@@ -27,7 +26,7 @@ from werkzeug.wrappers import Response
 from marac.accounts.models import Area, Role, User
 from marac.audit import record
 from marac.auth import require, roles_required
-from marac.db import db_session, utcnow
+from marac.db import db_session, get_or_404, utcnow
 from marac.formatting import format_date
 from marac.incidents.access import can_view_incident
 from marac.incidents.forms import IncidentForm
@@ -67,9 +66,7 @@ def _known_person() -> Person | None:
     if person_id is None:
         return None
     db = db_session()
-    person = db.get(Person, person_id)
-    if person is None:
-        abort(404)
+    person = get_or_404(Person, person_id)
     require(can_view_person(db, current_user, person))
     return person
 
@@ -288,9 +285,7 @@ def new() -> str | Response:
 @roles_required(*CASE_ROLES)
 def view(incident_id: int) -> str:
     db = db_session()
-    incident = db.get(Incident, incident_id)
-    if incident is None:
-        abort(404)
+    incident = get_or_404(Incident, incident_id)
     require(can_view_incident(current_user, incident))
     person = db.get(Person, incident.person_id)
     area = db.get(Area, incident.area_id) if incident.area_id else None

@@ -22,7 +22,7 @@ from werkzeug.wrappers import Response
 from marac.accounts.models import Role, User
 from marac.audit import record
 from marac.auth import require, roles_required
-from marac.db import db_session, utcnow
+from marac.db import db_session, get_or_404, utcnow
 from marac.formatting import uk_today
 from marac.meetings.access import can_run_meeting, can_see_meeting
 from marac.meetings.agenda import (
@@ -77,16 +77,9 @@ AGENDA_STATUS_LABELS: dict[str, str] = {
 # ---- helpers ----------------------------------------------------------------------------
 
 
-def _load(meeting_id: int) -> Meeting:
-    meeting = db_session().get(Meeting, meeting_id)
-    if meeting is None:
-        abort(404)
-    return meeting
-
-
 def _running(meeting_id: int) -> Meeting:
     """The meeting, if the signed-in coordinator runs its panel (403 otherwise)."""
-    meeting = _load(meeting_id)
+    meeting = get_or_404(Meeting, meeting_id)
     require(can_run_meeting(current_user, meeting))
     return meeting
 
@@ -231,7 +224,7 @@ def index() -> str:
 def meeting(meeting_id: int) -> str:
     """Date, venue and the agenda; the chair's controls for the coordinator running it."""
     db = db_session()
-    meeting = _load(meeting_id)
+    meeting = get_or_404(Meeting, meeting_id)
     require(can_see_meeting(current_user, meeting))
     runs = can_run_meeting(current_user, meeting)
     published = _published(meeting)
@@ -544,7 +537,7 @@ def add_case(meeting_id: int) -> str | Response:
 def _research_context(meeting_id: int, referral_id: int) -> tuple[Meeting, AgendaItem, Referral]:
     """The listed case on a published agenda, for a member of one of the panel's agencies."""
     db = db_session()
-    meeting = _load(meeting_id)
+    meeting = get_or_404(Meeting, meeting_id)
     require(sits_on_panel(current_user, meeting.panel) and _published(meeting))
     item = db.scalar(
         select(AgendaItem).where(

@@ -24,7 +24,7 @@ from marac.actions.models import OUTSTANDING_STATUSES, Action, ActionReview, Act
 from marac.actions.rules import KIND_LABELS, RARA_LABELS, STATUS_LABELS, is_overdue
 from marac.audit import record
 from marac.auth import require, roles_required
-from marac.db import db_session, utcnow
+from marac.db import db_session, get_or_404, utcnow
 from marac.formatting import format_date, uk_today
 from marac.incidents.labels import local_strand_names, strand_summary
 from marac.incidents.models import Incident
@@ -71,16 +71,9 @@ OBJECT = "meeting"
 # ---- shared helpers ---------------------------------------------------------------------
 
 
-def _meeting(meeting_id: int) -> Meeting:
-    meeting = db_session().get(Meeting, meeting_id)
-    if meeting is None:
-        abort(404)
-    return meeting
-
-
 def _running(meeting_id: int) -> Meeting:
     """The meeting, for the coordinator running it (403 for anyone else)."""
-    meeting = _meeting(meeting_id)
+    meeting = get_or_404(Meeting, meeting_id)
     require(can_run_meeting(current_user, meeting))
     if meeting.status == MeetingStatus.CANCELLED.value:
         abort(404)
@@ -326,7 +319,7 @@ def _case(meeting_id: int, item_id: int) -> RecordPage:
     """The listed item, checking the viewer: the coordinator running it, or a member who
     may see the case on the published agenda (read only)."""
     db = db_session()
-    meeting = _meeting(meeting_id)
+    meeting = get_or_404(Meeting, meeting_id)
     item = db.get(AgendaItem, item_id)
     if item is None or item.meeting_id != meeting.id or item.status != ItemStatus.LISTED.value:
         abort(404)

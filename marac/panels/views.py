@@ -30,7 +30,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from marac.accounts.models import Agency, Area, Role, User
 from marac.audit import record
 from marac.auth import require, roles_required
-from marac.db import db_session, utcnow
+from marac.db import db_session, get_or_404, utcnow
 from marac.formatting import uk_today
 from marac.panels.access import can_see_panel, runs_panel, visible_panels
 from marac.panels.calendar import build_calendar, slug
@@ -76,9 +76,7 @@ def _is_admin() -> bool:
 
 
 def _load_panel(panel_id: int) -> Panel:
-    panel = db_session().get(Panel, panel_id)
-    if panel is None:
-        abort(404)
+    panel = get_or_404(Panel, panel_id)
     return panel
 
 
@@ -91,9 +89,7 @@ def _managed_panel(panel_id: int) -> Panel:
 
 def _run_meeting(meeting_id: int) -> Meeting:
     """A meeting of a panel the signed-in coordinator runs."""
-    meeting = db_session().get(Meeting, meeting_id)
-    if meeting is None:
-        abort(404)
+    meeting = get_or_404(Meeting, meeting_id)
     require(runs_panel(current_user, meeting.panel))
     return meeting
 
@@ -471,9 +467,7 @@ def _commit_meeting(meeting: Meeting, form: Any, template: str) -> str | None:
         db.commit()
     except StaleDataError:
         db.rollback()
-        fresh = db.get(Meeting, meeting.id)
-        if fresh is None:
-            abort(404)
+        fresh = get_or_404(Meeting, meeting.id)
         form.show_conflict(fresh.version)
         return render_template(template, form=form, meeting=fresh, long_date=long_date)
     return None
@@ -669,9 +663,7 @@ def calendar_ics(token: str) -> Response:
 def meeting_ics(meeting_id: int) -> Response:
     """One meeting as an .ics file, for those who sit on or run its panel."""
     db = db_session()
-    meeting = db.get(Meeting, meeting_id)
-    if meeting is None:
-        abort(404)
+    meeting = get_or_404(Meeting, meeting_id)
     require(can_see_panel(current_user, meeting.panel))
     body = build_calendar([meeting], _feed_domain(), meeting.panel.name, utcnow())
     record(db, "meeting_ics_downloaded", MEETING, meeting.id, meeting.panel.name)

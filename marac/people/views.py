@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 from marac.accounts.models import Role
 from marac.audit import record
 from marac.auth import require, roles_required
-from marac.db import db_session
+from marac.db import db_session, get_or_404
 from marac.formatting import format_date, uk_today
 from marac.incidents.access import viewable_incidents
 from marac.incidents.labels import local_strand_names, strand_summary
@@ -58,9 +58,7 @@ DUPLICATES_SHOWN = 50
 @roles_required(*CASE_ROLES)
 def view(person_id: int) -> str:
     db = db_session()
-    person = db.get(Person, person_id)
-    if person is None:
-        abort(404)
+    person = get_or_404(Person, person_id)
     require(can_view_person(db, current_user, person))
     # Only the incidents this user may open are listed, newest first.
     incidents = db.scalars(
@@ -85,9 +83,7 @@ def view(person_id: int) -> str:
 def timeline(person_id: int) -> str:
     """The person's history in date order, with a risk chart and counts per 12 months."""
     db = db_session()
-    person = db.get(Person, person_id)
-    if person is None:
-        abort(404)
+    person = get_or_404(Person, person_id)
     require(can_view_person(db, current_user, person))
     today = uk_today()
     history = build_timeline(db, current_user, person.id, today)
@@ -179,9 +175,7 @@ def _pair(first_id: int, second_id: int) -> tuple[Person, Person]:
         abort(404)
     people = []
     for person_id in (first_id, second_id):
-        person = db.get(Person, person_id)
-        if person is None:
-            abort(404)
+        person = get_or_404(Person, person_id)
         require(can_view_person(db, current_user, person))
         people.append(person)
     return people[0], people[1]

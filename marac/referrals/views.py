@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, TypeVar
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session
@@ -18,7 +18,7 @@ from marac.assessments.models import AssessmentStatus, RiskAssessment
 from marac.audit import record
 from marac.audit.models import AuditEvent
 from marac.auth import require, roles_required
-from marac.db import db_session, utcnow
+from marac.db import db_session, get_or_404, utcnow
 from marac.formatting import format_date, format_datetime
 from marac.incidents.access import can_view_incident, viewable_incidents
 from marac.incidents.labels import local_strand_names, strand_summary
@@ -101,9 +101,7 @@ def _by_id(model: type[T], ids: Iterable[int | None]) -> dict[int, T]:
 
 
 def _load(referral_id: int) -> Referral:
-    referral = db_session().get(Referral, referral_id)
-    if referral is None:
-        abort(404)
+    referral = get_or_404(Referral, referral_id)
     return referral
 
 
@@ -176,16 +174,12 @@ def _referral_context() -> tuple[Person | None, Incident | None]:
     person_id = request.args.get("person_id", type=int)
     incident: Incident | None = None
     if incident_id is not None:
-        incident = db.get(Incident, incident_id)
-        if incident is None:
-            abort(404)
+        incident = get_or_404(Incident, incident_id)
         require(can_view_incident(current_user, incident))
         person_id = incident.person_id
     if person_id is None:
         return None, None
-    person = db.get(Person, person_id)
-    if person is None:
-        abort(404)
+    person = get_or_404(Person, person_id)
     if incident is None:
         require(can_view_person(db, current_user, person))
     return person, incident

@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from marac.accounts.models import Area
 from marac.audit import record
 from marac.auth import admin_required, roles_required
-from marac.db import db_session
+from marac.db import db_session, get_or_404
 from marac.formatting import uk_today
 from marac.panels.models import Panel
 from marac.reports.access import REPORTING_ROLES, reportable_panels, scope_for
@@ -259,9 +259,7 @@ def target_new() -> str | WerkzeugResponse:
 def target_edit(target_id: int) -> str | WerkzeugResponse:
     """Change a target; a save based on an older version is refused, never applied."""
     session = db_session()
-    target = session.get(PartnershipTarget, target_id)
-    if target is None:
-        abort(404)
+    target = get_or_404(PartnershipTarget, target_id)
     form = _target_form(target)
     if not form.validate_on_submit():
         return render_template("reports/target_form.html", form=form, target=target)
@@ -283,9 +281,7 @@ def target_edit(target_id: int) -> str | WerkzeugResponse:
         session.commit()
     except StaleDataError:
         session.rollback()
-        fresh = session.get(PartnershipTarget, target_id)
-        if fresh is None:
-            abort(404)
+        fresh = get_or_404(PartnershipTarget, target_id)
         form.show_conflict(fresh.version)
         return render_template("reports/target_form.html", form=form, target=fresh)
     flash(f"Saved the target {target.name}.", "success")
@@ -296,9 +292,7 @@ def target_edit(target_id: int) -> str | WerkzeugResponse:
 @admin_required
 def target_delete(target_id: int) -> WerkzeugResponse:
     session = db_session()
-    target = session.get(PartnershipTarget, target_id)
-    if target is None:
-        abort(404)
+    target = get_or_404(PartnershipTarget, target_id)
     form = DeleteTargetForm()
     if form.validate_on_submit():
         record(session, "delete", "partnership_target", target.id, target.name)

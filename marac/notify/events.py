@@ -267,7 +267,8 @@ def minutes_issued(
     extract_links: dict[int, str] | None = None,
 ) -> list[User]:
     """Members of the panel's agencies get the full minutes; agencies owning actions
-    that do not sit on the panel get their extract. Pass links to the issued documents
+    that do not sit on the panel get their extract, and officers named on the meeting's
+    actions are pointed to their action. Pass links to the issued documents
     (`extract_links` by agency id) or the meeting page is linked.
     """
     when = long_date(meeting.meeting_date)
@@ -301,7 +302,39 @@ def minutes_issued(
             ),
         )
         notified.extend(users)
+    notified.extend(_tell_action_officers(session, meeting, {u.id for u in notified}, when))
     return notified
+
+
+def _tell_action_officers(
+    session: Session, meeting: Meeting, already: set[int], when: str
+) -> list[User]:
+    """Officers named on the meeting's actions who were not told as members: a housing
+    officer holding an action hears too, linked to the action page with the extract."""
+    first_action: dict[int, tuple[User, int]] = {}
+    rows = session.execute(
+        select(User, Action.id)
+        .join(Action, Action.officer_id == User.id)
+        .where(Action.meeting_id == meeting.id)
+        .order_by(Action.id)
+    )
+    for user, action_id in rows:
+        if user.active and user.id not in already:
+            first_action.setdefault(user.id, (user, action_id))
+    for user, action_id in first_action.values():
+        deliver(
+            session,
+            [user],
+            Notice(
+                MINUTES_ISSUED,
+                f"Minutes extract issued: {meeting.panel.name}, {when}",
+                f"The minutes of {meeting.panel.name} on {when} have been issued. Your "
+                "action's page links your agency's extract.",
+                f"{meeting.panel.name}, {when}",
+                f"/actions/{action_id}",
+            ),
+        )
+    return [user for user, _ in first_action.values()]
 
 
 def unread_count(session: Session, user: Any) -> int:

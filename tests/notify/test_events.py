@@ -104,6 +104,15 @@ def test_minutes_go_full_to_members_and_as_extract_to_other_action_agencies(
     meeting = w.meeting()
     outside = make_agency(db)
     outside_member = make_user(db, Role.MEMBER, agency=outside)
+    # A housing officer (not a panel member) holds two of the meeting's actions; the
+    # police member holds one too, and another meeting's action is not this one's.
+    officer = make_user(db, Role.REFERRER, agency=w.housing)
+    referral = w.referral()
+    first = make_action(db, referral, w.housing, meeting, officer_id=officer.id)
+    make_action(db, referral, w.housing, meeting, officer_id=officer.id)
+    make_action(db, referral, w.police, meeting, officer_id=w.police_member.id)
+    elsewhere = make_user(db, Role.REFERRER, agency=w.housing)
+    make_action(db, referral, w.housing, w.meeting(42), officer_id=elsewhere.id)
     events.minutes_issued(
         db,
         meeting,
@@ -119,7 +128,9 @@ def test_minutes_go_full_to_members_and_as_extract_to_other_action_agencies(
         w.housing_member.id: "/minutes/1",
         w.vs_member.id: "/minutes/1",
         outside_member.id: "/minutes/1/extract/9",
+        officer.id: f"/actions/{first.id}",
     }
+    assert len(rows) == 5  # each person told once
 
 
 def test_emails_carry_only_a_reference_and_a_link(db: Session) -> None:

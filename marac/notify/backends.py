@@ -11,16 +11,20 @@ from __future__ import annotations
 import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from email.message import EmailMessage
 from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from marac.config import Settings
 from marac.db import utcnow
 from marac.notify.events import SITE
 from marac.notify.models import OutboxMessage
+
+# A run that died mid-send leaves its claim; after this long another run may retry.
+CLAIM_EXPIRES = timedelta(minutes=15)
 
 FOOTER = (
     "This message holds no case details. Sign in to see them.\n"
@@ -127,17 +131,10 @@ def send_pending(
         select(OutboxMessage.id).where(OutboxMessage.sent_at.is_(None)).order_by(OutboxMessage.id)
     ).all()
     for message_id in ids:
-        # Locked (PostgreSQL) so two runs at once never send one email twice.
-        message = session.scalars(
-            select(OutboxMessage)
-            .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None))
-            .with_for_update(skip_locked=True)
-        ).first()
+        message = _claim(session, message_id)
         if message is None:
-            session.rollback()
-            continue
+            continue  # sent meanwhile, or another run is sending it now
         line = f"email {message.id} ({message.kind}) to {message.recipient}"
-        message.attempts += 1
         try:
             backend.send(message)
         except Exception as exc:  # any backend failure: record it, retry next run
@@ -150,5 +147,37 @@ def send_pending(
             message.error = ""
             sent.append(line)
             report(f"sent {line}")
+        message.sending_since = None
         session.commit()
     return SendResult(sent, failed)
+
+
+def _claim(session: Session, message_id: int) -> OutboxMessage | None:
+    """Claim an unsent message for this run, or None if it is not ours to send.
+
+    One conditional UPDATE, committed before sending: the database serialises writers
+    (SQLite's write lock, PostgreSQL's row lock), so of two runs at once only one
+    claims it. A claim older than CLAIM_EXPIRES (a run that died mid-send) lapses.
+    """
+    now = utcnow()
+    claimed = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.sent_at.is_(None),
+            or_(
+                OutboxMessage.sending_since.is_(None),
+                OutboxMessage.sending_since < now - CLAIM_EXPIRES,
+            ),
+        )
+        .values(sending_since=now, attempts=OutboxMessage.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    return session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .execution_options(populate_existing=True)
+    ).one()

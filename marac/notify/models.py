@@ -45,6 +45,8 @@ class OutboxMessage(Base):
     link: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set by the run sending it: a second run at the same moment leaves it alone.
+    sending_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
     backend: Mapped[str] = mapped_column(String(20), default="")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str] = mapped_column(Text, default="")

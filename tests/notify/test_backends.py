@@ -7,18 +7,28 @@ import socket
 import threading
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from email import message_from_bytes
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marac.config import Settings
+from marac.db import utcnow
 from marac.notify import events
-from marac.notify.backends import NotifyBackend, OutboxBackend, SmtpBackend, send_pending
+from marac.notify.backends import (
+    CLAIM_EXPIRES,
+    NotifyBackend,
+    OutboxBackend,
+    SendResult,
+    SmtpBackend,
+    send_pending,
+)
 from marac.notify.models import Notification, OutboxMessage
 from tests.meetings import PanelWorld
 
@@ -127,6 +137,58 @@ def test_smtp_backend_delivers_to_a_real_smtp_server(db: Session, smtp_server: A
     # Sent once: a second run finds nothing waiting.
     assert send_pending(db, SmtpBackend(settings)).sent == []
     assert len(inbox.messages) == 1
+
+
+class _RunsAnotherSendAtOnce:
+    """The real SMTP backend; during its first delivery a second `send_pending` run
+    starts in its own session, as a second cron job overlapping this one would."""
+
+    name = "smtp"
+
+    def __init__(self, smtp: SmtpBackend, app: Flask) -> None:
+        self.smtp, self.app = smtp, app
+        self.second: SendResult | None = None
+
+    def send(self, message: OutboxMessage) -> None:
+        if self.second is None:
+            other = self.app.extensions["marac_db"].sessionmaker()
+            try:
+                self.second = send_pending(other, self.smtp)
+            finally:
+                other.close()
+        self.smtp.send(message)
+
+
+def test_two_runs_at_once_send_each_email_once(app: Flask, db: Session, smtp_server: Any) -> None:
+    port, inbox = smtp_server
+    w = PanelWorld(db)
+    for _ in range(3):
+        events.more_info_requested(db, w.referral())
+    db.commit()
+    smtp = SmtpBackend(Settings(smtp_host="127.0.0.1", smtp_port=port))
+    backend = _RunsAnotherSendAtOnce(smtp, app)
+    first = send_pending(db, backend)
+    # The first run claimed message 1 before the second started; the second sent the
+    # other two, and the first found them sent when it reached them.
+    assert backend.second is not None
+    assert (len(first.sent), len(backend.second.sent)) == (1, 2)
+    assert len(inbox.messages) == 3
+    db.expire_all()
+    messages = db.scalars(select(OutboxMessage)).all()
+    assert all(m.sent_at is not None and m.sending_since is None for m in messages)
+    assert [m.attempts for m in messages] == [1, 1, 1]
+
+
+def test_a_claim_left_by_a_run_that_died_lapses(db: Session, smtp_server: Any) -> None:
+    port, inbox = smtp_server
+    _, message = _queue_one(db)
+    smtp = SmtpBackend(Settings(smtp_host="127.0.0.1", smtp_port=port))
+    message.sending_since = utcnow() - timedelta(minutes=5)
+    db.commit()
+    assert send_pending(db, smtp).sent == []  # another run may still be sending it
+    message.sending_since = utcnow() - CLAIM_EXPIRES - timedelta(minutes=1)
+    db.commit()
+    assert len(send_pending(db, smtp).sent) == 1 and len(inbox.messages) == 1
 
 
 def test_smtp_failure_is_recorded_and_retried_next_run(db: Session, smtp_server: Any) -> None:

@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from flask import g
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from marac.accounts.models import Role
 from marac.actions.models import Action, ActionUpdate
-from marac.actions.queries import assigned_to, overdue
+from marac.actions.queries import assigned_to, outstanding, overdue
 from marac.db import db_session
 from marac.formatting import uk_today
 from marac.panels.models import Meeting
@@ -101,24 +102,29 @@ def latest_progress(session: Session, action_ids: Iterable[int]) -> dict[int, Ac
     return {row.action_id: row for row in rows}
 
 
-def overdue_count(session: Session, user: Any, today: date) -> int:
-    """How many of the user's own actions ("my actions") are overdue: one query."""
-    return (
-        session.scalar(select(func.count(Action.id)).where(assigned_to(user), overdue(today))) or 0
-    )
+def action_counts(session: Session, user: Any, today: date) -> tuple[int, int]:
+    """The user's own actions ("my actions"): (outstanding, overdue), in one query."""
+    outstanding_count, overdue_count = session.execute(
+        select(
+            func.coalesce(func.sum(case((outstanding(), 1), else_=0)), 0),
+            func.coalesce(func.sum(case((overdue(today), 1), else_=0)), 0),
+        ).where(assigned_to(user))
+    ).one()
+    return int(outstanding_count), int(overdue_count)
+
+
+def my_action_counts() -> tuple[int, int]:
+    """`action_counts` for the signed-in user, queried once per request and shared by
+    the header's overdue count and the home page."""
+    if "my_action_counts" not in g:
+        user = current_user
+        if not getattr(user, "is_authenticated", False) or user.has_role(Role.ADMIN):
+            g.my_action_counts = (0, 0)
+        else:
+            g.my_action_counts = action_counts(db_session(), user, uk_today())
+    return g.my_action_counts
 
 
 def overdue_actions_context() -> dict[str, Callable[[], int]]:
     """Template context: `my_overdue_actions()` for the header, queried only when used."""
-    cache: list[int] = []
-
-    def count() -> int:
-        if not cache:
-            user = current_user
-            if not getattr(user, "is_authenticated", False) or user.has_role(Role.ADMIN):
-                cache.append(0)
-            else:
-                cache.append(overdue_count(db_session(), user, uk_today()))
-        return cache[0]
-
-    return {"my_overdue_actions": count}
+    return {"my_overdue_actions": lambda: my_action_counts()[1]}

@@ -7,9 +7,11 @@ from playwright.sync_api import Page, expect
 from sqlalchemy.orm import Session
 
 from marac.accounts.models import AgencyType, Role
+from marac.referrals.models import ReferralStatus
 from tests.e2e.axe import assert_accessible
-from tests.e2e.helpers import SignIn
+from tests.e2e.helpers import AnotherPage, SignIn
 from tests.factories import make_agency, make_user
+from tests.meetings import PanelWorld
 
 
 @pytest.mark.browser
@@ -31,11 +33,24 @@ def test_accessibility_login_page_with_errors(page: Page) -> None:
 
 
 @pytest.mark.browser
-def test_accessibility_dashboard(page: Page, sign_in: SignIn, db: Session) -> None:
-    """The dashboard after a real sign-in, with the signed-in header and navigation."""
-    user = make_user(db, Role.COORDINATOR)
-    sign_in(page, user)
+def test_accessibility_dashboard(
+    page: Page, another_page: AnotherPage, sign_in: SignIn, db: Session
+) -> None:
+    """The home page after a real sign-in: the work counts and the next meetings, for a
+    coordinator and for a panel member (with the research column and tags)."""
+    w = PanelWorld(db)
+    w.referral(status=ReferralStatus.NEW)
+    published, draft = w.meeting(7), w.meeting(49)
+    w.listed(published, w.referral(), 1)
+    w.publish(published)
+    w.listed(draft, w.referral(), 1)
+    sign_in(page, w.coordinator)
+    expect(page.get_by_role("table")).to_contain_text(w.panel.name)
     assert_accessible(page)
+    member = another_page()
+    sign_in(member, w.police_member)
+    expect(member.get_by_role("table")).to_contain_text("Research still to add")
+    assert_accessible(member)
 
 
 @pytest.mark.browser

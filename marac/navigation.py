@@ -1,4 +1,8 @@
-"""The header navigation, by role. Later capabilities add their entries here."""
+"""The header navigation, by role: the everyday places only, so it fits on two lines.
+
+Pages visited rarely are linked from the everyday ones (likely duplicates from Find a
+person, panels from Meetings) rather than crowding the menu.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ class NavItem:
     text: str
     endpoint: str
     roles: frozenset[Role] | None = None  # None: every signed-in user
-    section: str = ""  # endpoint prefix whose pages mark this item active
+    section: str | tuple[str, ...] = ""  # endpoint prefixes whose pages mark it active
     supervisors_only: bool = False
 
 
@@ -31,12 +35,6 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         "people.search",
         frozenset({Role.REFERRER, Role.MEMBER, Role.COORDINATOR}),
         section="people.",
-    ),
-    NavItem(
-        "Likely duplicates",
-        "people.duplicates",
-        frozenset({Role.COORDINATOR}),
-        section="people.duplicates",
     ),
     NavItem(
         "Assessments",
@@ -66,7 +64,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         "Meetings",
         "meetings.index",
         frozenset({Role.MEMBER, Role.COORDINATOR}),
-        section="meetings.",
+        section=("meetings.", "panels."),
     ),
     NavItem(
         "My actions",
@@ -80,7 +78,8 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         frozenset({Role.REFERRER, Role.MEMBER, Role.COORDINATOR}),
         section="notify.",
     ),
-    NavItem("Panels", "panels.index", frozenset({Role.COORDINATOR, Role.ADMIN}), section="panels."),
+    # Coordinators reach panels from Meetings: set up once, visited rarely.
+    NavItem("Panels", "panels.index", frozenset({Role.ADMIN}), section="panels."),
     NavItem(
         "Reports", "reports.index", frozenset({Role.COORDINATOR, Role.ADMIN}), section="reports."
     ),

@@ -14,16 +14,19 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
 from marac.accounts.models import Agency, Area, Role, User
+from marac.actions.rules import STATUS_LABELS as ACTION_STATUS_LABELS
 from marac.assessments.models import AssessmentStatus, RiskAssessment
 from marac.audit import record
 from marac.audit.models import AuditEvent
 from marac.auth import require, roles_required
 from marac.db import db_session, get_or_404, utcnow
-from marac.formatting import format_date, format_datetime
+from marac.formatting import format_date, format_datetime, uk_today
 from marac.incidents.access import can_view_incident, viewable_incidents
 from marac.incidents.labels import local_strand_names, strand_summary
 from marac.incidents.models import INCIDENT_TYPE_LABELS, Incident
+from marac.meetings.agenda import KIND_LABELS as AGENDA_KIND_LABELS
 from marac.meetings.agenda import panel_research_for
+from marac.meetings.hearings import panel_history
 from marac.notify import events as notify_events
 from marac.pagination import paginate
 from marac.people.access import can_view_person
@@ -47,6 +50,7 @@ from marac.referrals.forms import (
 )
 from marac.referrals.models import (
     CONSENT_LABELS,
+    OUTCOME_LABELS,
     SOURCE_LABELS,
     STATUS_LABELS,
     SUPPORT_STATUS_LABELS,
@@ -117,6 +121,7 @@ def _labels() -> dict[str, Any]:
         "consent": CONSENT_LABELS,
         "support": SUPPORT_STATUS_LABELS,
         "incident_type": INCIDENT_TYPE_LABELS,
+        "outcome": OUTCOME_LABELS,
     }
 
 
@@ -434,6 +439,9 @@ def _render_view(
         else set(),
         is_coordinator=current_user.has_role(Role.COORDINATOR),
         panel_research=panel_research_for(db, current_user, referral.id),
+        panel_history=panel_history(db, current_user, referral, uk_today()),
+        kind_labels=AGENDA_KIND_LABELS,
+        action_status_labels=ACTION_STATUS_LABELS,
     )
 
 

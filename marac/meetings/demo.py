@@ -332,10 +332,15 @@ def load_meeting_demo(db: Session) -> str:
     coordinator = db.scalar(select(User).where(User.email.like("coordinator@%")))
     if coordinator is None:
         return "Demo meetings: no coordinator."
+    # Actions go to an agency's officers (referrers), as a housing officer works them;
+    # an agency with no officer here gives them to its panel member.
     users_by_agency: dict[int, list[User]] = {}
-    for user in db.scalars(select(User).where(User.active.is_(True))):
-        if user.role in ("member", "referrer"):
-            users_by_agency.setdefault(user.agency_id, []).append(user)
+    for role in ("referrer", "member"):
+        for user in db.scalars(
+            select(User).where(User.active.is_(True), User.role == role).order_by(User.id)
+        ):
+            if user.agency_id not in users_by_agency or role == "referrer":
+                users_by_agency.setdefault(user.agency_id, []).append(user)
 
     held = 0
     actions_before = db.scalar(select(func.count(Action.id))) or 0

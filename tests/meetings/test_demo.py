@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from marac.accounts.models import User
 from marac.actions.models import OUTSTANDING_STATUSES, Action, ActionStatus
 from marac.db import utcnow
 from marac.demo import load_demo_data
@@ -37,6 +38,14 @@ def test_demo_holds_past_meetings_and_builds_the_next_agendas(db: Session) -> No
         )
     )
     assert overdue > 0
+    # Actions go to an agency's officers where it has them (a housing officer works
+    # housing's actions), to its panel member only where it has no officer.
+    named = db.execute(
+        select(User.role, User.agency_id).join(Action, Action.officer_id == User.id)
+    ).all()
+    with_officers = set(db.scalars(select(User.agency_id).where(User.role == "referrer")))
+    assert named and all(role == "referrer" for role, agency in named if agency in with_officers)
+    assert any(role == "member" for role, agency in named if agency not in with_officers)
 
     # Every panel's next meeting has a built agenda that is not yet published.
     upcoming = db.scalars(

@@ -28,9 +28,9 @@ def test_sign_in_reaches_dashboard(page: Page, console_errors: list[str], db: Se
 
     expect(page).to_have_url(re.compile(r"/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, Grace Hopper")
-    summary = page.locator(".govuk-summary-list")
-    expect(summary).to_contain_text("Northmoor Victim Support Hub")
-    expect(summary).to_contain_text("MARAC coordinator")
+    # Who they are signed in as, under the heading: role, then agency.
+    expect(page.get_by_text("MARAC coordinator, Northmoor Victim Support Hub")).to_be_visible()
+    expect(page.get_by_role("heading", name="Waiting for you")).to_be_visible()
     assert console_errors == [], "\n".join(console_errors)
 
 
@@ -63,6 +63,6 @@ def test_pages_work_without_javascript(no_js_page: Page, db: Session) -> None:
     sign_in_with_form(no_js_page, user.email)
 
     expect(no_js_page.get_by_role("heading", level=1)).to_have_text("Welcome, Alan Turing")
-    expect(no_js_page.locator(".govuk-summary-list")).to_contain_text("Panel member")
+    expect(no_js_page.get_by_text(f"Panel member, {user.agency.name}")).to_be_visible()
     # Proof that scripts really were off: enabled.js would have added this class.
     expect(no_js_page.locator("body")).not_to_contain_class("js-enabled")

@@ -130,3 +130,12 @@ def test_automatic_referral_is_heard_and_its_housing_action_completed(
     assert action is not None
     assert action.status == ActionStatus.COMPLETED.value
     assert action.agency_id == housing.id and action.completed_at is not None
+
+    # 6. The chair reads the case at the panel on its referral page: the hearing, and
+    # the housing action now completed.
+    chair.goto(f"/referrals/{action.referral_id}")
+    hearings = chair.get_by_role("table", name="Meetings that listed the case")
+    expect(hearings).to_contain_text(format_date(today))
+    actions = chair.get_by_role("table", name="Actions agreed, overdue first")
+    expect(actions.get_by_role("row").filter(has_text=ACTION)).to_contain_text("Completed")
+    assert_accessible(chair)

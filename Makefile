@@ -3,20 +3,33 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-PYTEST_ARGS ?=
+# Two workers per run: the machine has two cores and the tests are independent.
+PYTEST_ARGS ?= -n 2
 
-.PHONY: install run test lint browser fonts clean
+.PHONY: install install-test run test lint browser fonts clean
 
+# What `make run` needs: the app's own packages only, never the test tools.
 install: $(VENV)/.installed static/dist/.built fonts
+
+# What `make test` needs on top: pytest, Playwright, axe-core and the other test tools.
+install-test: install $(VENV)/.test-installed node_modules/.dev-installed
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e .
+	touch $@
+
+$(VENV)/.test-installed: $(VENV)/.installed pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	npm ci --omit=dev --no-audit --no-fund --loglevel=error
 	touch $@
+
+node_modules/.dev-installed: node_modules/.installed
+	npm ci --no-audit --no-fund --loglevel=error
+	touch node_modules/.installed $@
 
 # GOV.UK Frontend compiled with Arial; its images and script copied from npm (never committed).
 static/dist/.built: node_modules/.installed static/src/marac.scss
@@ -48,12 +61,12 @@ browser:
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
 
-lint: install
+lint: install-test
 	$(BIN)/ruff check marac migrations tests
 	$(BIN)/ruff format --check marac migrations tests
 
 # The whole suite on SQLite, then again on PostgreSQL in a fresh database.
-test: install browser lint
+test: install-test browser lint
 	MARAC_TEST_DB=sqlite $(BIN)/pytest $(PYTEST_ARGS)
 	@status=0; $(BIN)/python -m tests.postgres check || status=$$?; \
 	if [ $$status -eq 0 ]; then \

@@ -62,8 +62,8 @@ browser:
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
 
 lint: install-test
-	$(BIN)/ruff check marac migrations tests
-	$(BIN)/ruff format --check marac migrations tests
+	$(BIN)/ruff check marac migrations tests benchmarks
+	$(BIN)/ruff format --check marac migrations tests benchmarks
 
 # The whole suite on SQLite, then again on PostgreSQL in a fresh database.
 test: install-test browser lint

@@ -7,7 +7,7 @@ answers), migrates it, bulk-inserts 100,000 people, then times
 * a fuzzy candidate search: `find_matches` for a misspelt name (SQL narrowing by date of
   birth / postcode, then rapidfuzz scoring of the handful found).
 
-Run:  .venv/bin/python -m marac.people.bench [--people 100000] [--runs 200]
+Run:  .venv/bin/python -m benchmarks.people [--people 100000] [--runs 200]
       [--sqlite-only] [--postgres-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
 
 The throwaway databases are removed afterwards. Figures go in docs/performance.md.

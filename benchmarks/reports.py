@@ -6,7 +6,7 @@ referrals with their incidents, strands, assessments, hearings and 200,000 actio
 Then it times the dashboard's queries for the last 12 months (borough-wide and for one
 panel) and one full request through the Flask test client.
 
-Run:  .venv/bin/python -m marac.reports.bench [--referrals 50000] [--actions 200000]
+Run:  .venv/bin/python -m benchmarks.reports [--referrals 50000] [--actions 200000]
       [--runs 10] [--sqlite-only] [--postgres-url postgresql+psycopg://...]
 
 The throwaway databases are removed afterwards. Figures go in docs/performance.md.

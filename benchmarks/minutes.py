@@ -8,7 +8,7 @@ Builds a throwaway SQLite database, migrates it, records a meeting with 40 cases
 * rendering a plain document of the same page count (one paragraph per page, no
   tables), so the cost of our templates over WeasyPrint's own is visible.
 
-Run:  .venv/bin/python -m marac.minutes.bench [--cases 40] [--actions 200] [--runs 3]
+Run:  .venv/bin/python -m benchmarks.minutes [--cases 40] [--actions 200] [--runs 3]
 
 Figures go in docs/performance.md.
 """

@@ -16,13 +16,20 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from marac import migrate
+from marac.assessments.models import RiskAssessment
 from marac.db import make_engine, utcnow
 from marac.incidents.models import Incident
 from marac.people.models import Person
 from marac.referrals.models import Referral, ReferralSource, ReferralStatus
-from marac.referrals.triggers import lock_person, on_incident_recorded
+from marac.referrals.triggers import lock_person, on_assessment_endorsed, on_incident_recorded
 from tests.conftest import BACKEND
-from tests.referrals.helpers import World, make_incident, make_person, make_referral
+from tests.referrals.helpers import (
+    World,
+    make_endorsed,
+    make_incident,
+    make_person,
+    make_referral,
+)
 
 AUTOMATIC = ReferralSource.AUTOMATIC_ESCALATION
 
@@ -146,13 +153,15 @@ def test_merging_two_people_who_each_have_a_waiting_referral(db: Session, login)
 
 
 @pytest.mark.skipif(BACKEND == "sqlite", reason="row locks; SQLite has one writer anyway")
+@pytest.mark.parametrize("then", ["incident", "endorsement"])
 def test_the_second_request_waits_for_the_first_and_adds_to_its_referral(
-    db: Session, database_url: str
+    db: Session, database_url: str, then: str
 ) -> None:
     """Two transactions step by step: the second blocks on the person until the first commits."""
     world = World(db)
     person_id = world.person.id
     make_incident(db, world.referrer, world.person, world.area)  # two earlier incidents
+    assessment_id = make_endorsed(db, world.referrer, world.incident).id
     engine = create_engine(database_url)
     sessions = sessionmaker(bind=engine, expire_on_commit=False)
 
@@ -178,7 +187,12 @@ def test_the_second_request_waits_for_the_first_and_adds_to_its_referral(
         outcome: list[object] = []
 
         def record_second() -> None:
-            outcome.append(on_incident_recorded(second, new_incident(second), utcnow()))
+            if then == "incident":
+                outcome.append(on_incident_recorded(second, new_incident(second), utcnow()))
+            else:
+                endorsed = second.get(RiskAssessment, assessment_id)
+                assert endorsed is not None
+                outcome.append(on_assessment_endorsed(second, endorsed, utcnow()))
 
         waiting = threading.Thread(target=record_second)
         waiting.start()
@@ -189,10 +203,15 @@ def test_the_second_request_waits_for_the_first_and_adds_to_its_referral(
         second.commit()
         [added] = outcome
         assert isinstance(added, Referral) and added.id == made.id
+        second_reason = {
+            "incident": "Escalation: 4 incidents in the last 12 months",
+            "endorsement": "Endorsed risk level is high",
+        }[then]
         assert added.trigger_reasons == [
             "Escalation: 3 incidents in the last 12 months",
-            "Escalation: 4 incidents in the last 12 months",
+            second_reason,
         ]
+        assert added.version == 2  # the update was made from the committed version
     finally:
         first.close()
         second.close()

@@ -17,7 +17,7 @@ from marac.audit import record
 from marac.incidents.models import Incident, Perpetrator
 from marac.people.matching import CLOSE_NAME_SCORE, name_score
 from marac.people.models import DuplicateDismissal, Person
-from marac.people.service import DETAIL_FIELDS
+from marac.people.service import DETAIL_FIELDS, lock_person
 from marac.referrals.models import UNHEARD_STATUSES, Referral, ReferralSource
 
 # Pairs fetched for scoring on one page; the newest records are looked at first.
@@ -119,8 +119,11 @@ def referral_clash(session: Session, first_id: int, second_id: int) -> list[str]
 
     A person may have only one (the `uq_referral_person_open` index), and which one the
     panel should hear is the coordinator's decision, so the merge waits until one is
-    declined. Empty when the merge may go ahead.
+    declined. Empty when the merge may go ahead. Both people are locked first (in id
+    order), so no trigger opens a referral for either between this check and the merge.
     """
+    for person_id in sorted((first_id, second_id)):
+        lock_person(session, person_id)
     rows = session.execute(
         select(Referral.person_id, Referral.reference).where(
             Referral.person_id.in_([first_id, second_id]),

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -48,6 +48,7 @@ from marac.assessments.models import RISK_RANK, RiskAssessment, RiskLevel
 from marac.audit import record
 from marac.incidents.models import Incident
 from marac.people.models import Person
+from marac.people.service import lock_person
 from marac.referrals.areas import area_for_postcode
 from marac.referrals.models import (
     UNHEARD_STATUSES,
@@ -244,32 +245,6 @@ def earlier_referrals_of(session: Session, person_id: int) -> list[Referral]:
             .order_by(Referral.created_at.desc(), Referral.id.desc())
         )
     )
-
-
-def lock_person(session: Session, person_id: int) -> None:
-    """Hold the person until this transaction ends, so their trigger rules run one at a time.
-
-    Two requests that both looked for an open referral before either saved one would open
-    two cases, or update one referral from the same version (a stale write). PostgreSQL:
-    a row lock on the person; the second request waits here until the first commits, then
-    reads what it wrote (read committed). It is FOR NO KEY UPDATE, which does not clash
-    with the key-share lock every insert referencing the person takes (a new incident):
-    FOR UPDATE would deadlock two requests that had each inserted one. SQLite: a write to
-    the person row takes the database's single write lock now, before the reads (the
-    driver opens the transaction at the first write, so a read-only start would not hold
-    it).
-    """
-    if session.get_bind().dialect.name == "sqlite":
-        session.execute(
-            update(Person)
-            .where(Person.id == person_id)
-            .values(full_name=Person.full_name)
-            .execution_options(synchronize_session=False)
-        )
-    else:
-        session.execute(
-            select(Person.id).where(Person.id == person_id).with_for_update(key_share=True)
-        )
 
 
 def locked_referrals_of(session: Session, person_id: int) -> list[Referral]:

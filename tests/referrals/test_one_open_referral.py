@@ -20,8 +20,9 @@ from marac.assessments.models import RiskAssessment
 from marac.db import make_engine, utcnow
 from marac.incidents.models import Incident
 from marac.people.models import Person
+from marac.people.service import lock_person
 from marac.referrals.models import Referral, ReferralSource, ReferralStatus
-from marac.referrals.triggers import lock_person, on_assessment_endorsed, on_incident_recorded
+from marac.referrals.triggers import on_assessment_endorsed, on_incident_recorded
 from tests.conftest import BACKEND
 from tests.referrals.helpers import (
     World,

@@ -38,7 +38,7 @@ from marac.incidents.models import Incident, IncidentStrand
 from marac.meetings.models import AgendaItem
 from marac.panels.models import Meeting, Panel, panel_area
 from marac.people.models import Person
-from marac.referrals.models import Referral, ReferralIncident
+from marac.referrals.models import UNHEARD_STATUSES, Referral, ReferralIncident
 from marac.reports.access import borough
 from marac.reports.models import PartnershipTarget
 from marac.reports.queries import Scope, dashboard, panel_areas
@@ -126,6 +126,7 @@ def _fill(engine: Engine, referrals: int, actions: int, today: date) -> int:
             [],
         )
         span = (today - start.date()).days * 86400
+        waiting: set[int] = set()
         for r in range(1, referrals + 1):
             created = start + timedelta(seconds=rng.randrange(span))
             area = rng.randint(1, 6)
@@ -179,6 +180,10 @@ def _fill(engine: Engine, referrals: int, actions: int, today: date) -> int:
                 if heard
                 else rng.choice(["new", "more_info", "accepted"])
             )
+            if status in UNHEARD_STATUSES and source != "partner":
+                if person in waiting:  # one automatic referral waits per person (the index)
+                    status = "declined"
+                waiting.add(person)
             refs.append(
                 {
                     "id": r,

@@ -17,8 +17,8 @@ from marac.audit import record
 from marac.incidents.models import Incident, Perpetrator
 from marac.people.matching import CLOSE_NAME_SCORE, name_score
 from marac.people.models import DuplicateDismissal, Person
-from marac.people.service import DETAIL_FIELDS
-from marac.referrals.models import Referral
+from marac.people.service import DETAIL_FIELDS, lock_person
+from marac.referrals.models import UNHEARD_STATUSES, Referral, ReferralSource
 
 # Pairs fetched for scoring on one page; the newest records are looked at first.
 PAIR_ROWS = 5000
@@ -114,6 +114,28 @@ class MergeSummary:
         )
 
 
+def referral_clash(session: Session, first_id: int, second_id: int) -> list[str]:
+    """The references that stop a merge: each record has an automatic referral waiting.
+
+    A person may have only one (the `uq_referral_person_open` index), and which one the
+    panel should hear is the coordinator's decision, so the merge waits until one is
+    declined. Empty when the merge may go ahead. Both people are locked first (in id
+    order), so no trigger opens a referral for either between this check and the merge.
+    """
+    for person_id in sorted((first_id, second_id)):
+        lock_person(session, person_id)
+    rows = session.execute(
+        select(Referral.person_id, Referral.reference).where(
+            Referral.person_id.in_([first_id, second_id]),
+            Referral.status.in_(UNHEARD_STATUSES),
+            Referral.source != ReferralSource.PARTNER.value,
+        )
+    ).all()
+    if len({row.person_id for row in rows}) < 2:
+        return []
+    return sorted(row.reference for row in rows)
+
+
 def merge_people(
     session: Session, survivor: Person, duplicate: Person, reason: str
 ) -> MergeSummary:
@@ -127,6 +149,8 @@ def merge_people(
         raise ValueError("A person cannot be merged with themselves")
     if not reason.strip():
         raise ValueError("A merge needs a reason")
+    if referral_clash(session, survivor.id, duplicate.id):
+        raise ValueError("Both records have an automatic referral waiting to be heard")
     moved_incidents = session.execute(
         update(Incident).where(Incident.person_id == duplicate.id).values(person_id=survivor.id)
     ).rowcount

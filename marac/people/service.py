@@ -1,10 +1,11 @@
-"""Creating and updating people. Identity always goes through `Person.set_identity`."""
+"""Creating, updating and locking people. Identity always goes through `Person.set_identity`."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from marac.people.models import Person
@@ -61,3 +62,30 @@ def fill_blanks(person: Person, data: dict[str, Any]) -> list[str]:
             setattr(person, name, value)
             filled.append(name)
     return filled
+
+
+def lock_person(session: Session, person_id: int) -> None:
+    """Hold the person until this transaction ends: their referral rules run one at a time.
+
+    Taken by the trigger rules and by a merge, before they read the person's referrals.
+    Two requests that both looked for an open referral before either saved one would open
+    two cases, or update one referral from the same version (a stale write). PostgreSQL:
+    a row lock on the person; the second request waits here until the first commits, then
+    reads what it wrote (read committed). It is FOR NO KEY UPDATE, which does not clash
+    with the key-share lock every insert referencing the person takes (a new incident):
+    FOR UPDATE would deadlock two requests that had each inserted one. SQLite: a write to
+    the person row takes the database's single write lock now, before the reads (the
+    driver opens the transaction at the first write, so a read-only start would not hold
+    it).
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(
+            update(Person)
+            .where(Person.id == person_id)
+            .values(full_name=Person.full_name)
+            .execution_options(synchronize_session=False)
+        )
+    else:
+        session.execute(
+            select(Person.id).where(Person.id == person_id).with_for_update(key_share=True)
+        )

@@ -23,7 +23,7 @@ from marac.incidents.models import INCIDENT_TYPE_LABELS, Incident
 from marac.people.access import can_view_person, viewable_people
 from marac.people.forms import MergeForm, NotDuplicateForm, PersonSearchForm
 from marac.people.matching import find_matches
-from marac.people.merge import dismiss_pair, likely_duplicates, merge_people
+from marac.people.merge import dismiss_pair, likely_duplicates, merge_people, referral_clash
 from marac.people.models import Person, normalise_name
 from marac.people.repeats import LinkedCase, RepeatFlag, flags_for_referrals, linked_cases
 from marac.people.timeline import build_timeline, risk_chart
@@ -207,6 +207,18 @@ def _history_counts(person_ids: list[int]) -> dict[int, dict[str, int]]:
     return counts
 
 
+def _referrals_clash(form: MergeForm, first: Person, second: Person) -> bool:
+    """Explain on the form when both records have an automatic referral waiting."""
+    clash = referral_clash(db_session(), first.id, second.id)
+    if clash:
+        form.survivor.errors = [
+            f"Both records have a referral waiting to be heard ({' and '.join(clash)}). "
+            "A person can have only one: decline the one the panel should not hear, "
+            "then merge the records"
+        ]
+    return bool(clash)
+
+
 @bp.route("/merge/<int:first_id>/<int:second_id>", methods=["GET", "POST"])
 @roles_required(Role.COORDINATOR)
 def merge(first_id: int, second_id: int) -> str | Response:
@@ -218,7 +230,7 @@ def merge(first_id: int, second_id: int) -> str | Response:
         (str(p.id), f"{p.full_name} (record {p.id}, created {format_date(p.created_at)})")
         for p in (first, second)
     ]
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not _referrals_clash(form, first, second):
         survivor, duplicate = (
             (first, second)
             if form.survivor.data == str(first.id)

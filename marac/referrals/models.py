@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marac.db import Base, UTCDateTime, utcnow
@@ -51,6 +51,23 @@ OPEN_STATUSES = (
     ReferralStatus.HEARD.value,
 )
 
+# Waiting to be heard: an automatic trigger adds to such a referral instead of opening another.
+UNHEARD_STATUSES = (
+    ReferralStatus.NEW.value,
+    ReferralStatus.MORE_INFO.value,
+    ReferralStatus.ACCEPTED.value,
+)
+
+# The database's own rule: a person has at most one automatic referral waiting to be heard.
+# Partner referrals are left out on purpose: a partner may refer on judgement while another
+# referral waits, and the coordinator sees both. Heard cases are left out too: a new trigger
+# after a hearing is a repeat referral, linked to the heard one.
+ONE_OPEN_AUTOMATIC = (
+    "status IN ("
+    + ", ".join(f"'{status}'" for status in UNHEARD_STATUSES)
+    + ") AND source <> 'partner'"
+)
+
 
 class SubjectType(StrEnum):
     VICTIM = "victim"
@@ -78,6 +95,13 @@ class Referral(Base):
     __table_args__ = (
         Index("ix_referral_area_status", "area_id", "status"),
         Index("ix_referral_person_created", "person_id", "created_at"),
+        Index(
+            "uq_referral_person_open",
+            "person_id",
+            unique=True,
+            postgresql_where=text(ONE_OPEN_AUTOMATIC),
+            sqlite_where=text(ONE_OPEN_AUTOMATIC),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

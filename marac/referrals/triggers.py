@@ -25,6 +25,11 @@ triggers that fire together make one referral listing every reason, with the sou
 the highest-priority trigger (high risk, then repeat, then escalation). When the person
 already has a referral that is open and not yet heard (new, more information requested,
 or accepted), the new reasons are added to it instead of opening a second case.
+
+Concurrency: both entry points lock the person first (`lock_person`), so two requests for
+one person run the rules one after the other and the second adds to the first's referral.
+The partial unique index `uq_referral_person_open` makes the database refuse a second
+automatic referral waiting to be heard, whatever the caller.
 """
 
 from __future__ import annotations
@@ -43,8 +48,10 @@ from marac.assessments.models import RISK_RANK, RiskAssessment, RiskLevel
 from marac.audit import record
 from marac.incidents.models import Incident
 from marac.people.models import Person
+from marac.people.service import lock_person
 from marac.referrals.areas import area_for_postcode
 from marac.referrals.models import (
+    UNHEARD_STATUSES,
     Referral,
     ReferralIncident,
     ReferralSource,
@@ -55,13 +62,6 @@ from marac.referrals.models import (
 from marac.referrals.needs import needs_from_person
 
 UK = ZoneInfo("Europe/London")
-
-# Referrals that are still waiting to be heard absorb new triggers instead of duplicating.
-UNHEARD_STATUSES = (
-    ReferralStatus.NEW.value,
-    ReferralStatus.MORE_INFO.value,
-    ReferralStatus.ACCEPTED.value,
-)
 
 # The source of a referral is its highest-priority trigger.
 PRIORITY = (
@@ -247,6 +247,24 @@ def earlier_referrals_of(session: Session, person_id: int) -> list[Referral]:
     )
 
 
+def locked_referrals_of(session: Session, person_id: int) -> list[Referral]:
+    """The person's referrals as committed now, newest first, locked against other writers.
+
+    `populate_existing` refreshes referrals this session loaded before the lock, and the
+    row locks make a concurrent screening decision wait for this transaction (its own
+    version check then tells the coordinator), so the absorbing update is never stale.
+    """
+    return list(
+        session.scalars(
+            select(Referral)
+            .where(Referral.person_id == person_id)
+            .order_by(Referral.created_at.desc(), Referral.id.desc())
+            .with_for_update(key_share=True)
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
 def as_earlier(referrals: Iterable[Referral]) -> list[EarlierReferral]:
     return [EarlierReferral(r.id, r.reference, r.created_at) for r in referrals]
 
@@ -273,7 +291,7 @@ def _gather(session: Session, person: Person, incident: Incident | None, now: da
         postcode = (incident.postcode if incident else "") or person.postcode
         area = area_for_postcode(session, postcode)
     rules = rules_for_area(session, area.id if area else None)
-    referrals = earlier_referrals_of(session, person.id)
+    referrals = locked_referrals_of(session, person.id)
     open_referral = next((r for r in referrals if r.status in UNHEARD_STATUSES), None)
     cutoff = now - timedelta(days=rules.escalation_window_days)
     rows = session.execute(
@@ -409,6 +427,7 @@ def on_assessment_endorsed(
     """Called when a supervisor endorses `assessment` (same transaction, before commit)."""
     if assessment.person_id is None:
         return None
+    lock_person(session, assessment.person_id)  # before any read the rules depend on
 
     def already() -> bool:
         query = select(Referral.id).where(Referral.assessment_id == assessment.id)
@@ -439,6 +458,7 @@ def on_assessment_endorsed(
 def on_incident_recorded(session: Session, incident: Incident, now: datetime) -> Referral | None:
     """Called when an incident is recorded against a person (same transaction, before commit)."""
     session.flush()  # the incident needs its id for the links
+    lock_person(session, incident.person_id)  # before any read the rules depend on
 
     def already() -> bool:
         made = select(Referral.id).where(Referral.trigger_incident_id == incident.id)

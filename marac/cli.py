@@ -187,7 +187,27 @@ def send_emails_command() -> None:
     click.echo(f"{len(result.sent)} emails sent, {len(result.failed)} failed (retried next run).")
 
 
+@click.group("audit")
+def audit_group() -> None:
+    """Check the audit log."""
+
+
+@audit_group.command("verify")
+@with_appcontext
+def audit_verify() -> None:
+    """Walk the audit hash chain; print OK, or the first broken link and exit 1."""
+    from marac.audit.chain import verify
+    from marac.db import db_session
+
+    result = verify(db_session())
+    if not result.ok:
+        click.echo(f"BROKEN after {result.count} good rows: {result.problem}", err=True)
+        sys.exit(1)
+    click.echo(f"OK: {result.count} audit rows, chain intact.")
+
+
 def register_commands(app: Flask) -> None:
+    app.cli.add_command(audit_group)
     app.cli.add_command(send_reminders_command)
     app.cli.add_command(send_emails_command)
     app.cli.add_command(db_group)

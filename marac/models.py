@@ -3,7 +3,7 @@
 from marac.accounts.models import Agency, Area, User, user_area
 from marac.actions.models import Action, ActionReview, ActionUpdate
 from marac.assessments.models import RiskAssessment, RiskMeasure
-from marac.audit.models import AuditEvent
+from marac.audit.models import AuditChainHead, AuditEvent
 from marac.incidents.models import Incident, IncidentStrand, LocalStrand, Perpetrator
 from marac.meetings.models import (
     AgencyAttendance,
@@ -30,6 +30,7 @@ __all__ = [
     "AgendaItem",
     "Area",
     "Attendee",
+    "AuditChainHead",
     "AuditEvent",
     "CalendarFeed",
     "CaseInformation",

@@ -25,7 +25,8 @@ def main() -> None:
 
 
 def _url() -> str:
-    return current_app.config["SQLALCHEMY_URL"]
+    """The URL migrations run with: the schema owner's when one is configured."""
+    return current_app.config.get("MIGRATION_URL") or current_app.config["SQLALCHEMY_URL"]
 
 
 def _ensure_sqlite_folder(url: str) -> None:

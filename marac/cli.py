@@ -46,9 +46,28 @@ def db_group() -> None:
 @with_appcontext
 def db_upgrade(revision: str) -> None:
     """Upgrade the schema to REVISION (default: the newest)."""
+    from marac.dbroles import app_role_of, grant_app_role_at
+
     _ensure_sqlite_folder(_url())
     migrate.upgrade(_url(), revision)
     click.echo(f"Database upgraded to {revision}.")
+    role = app_role_of(current_app.config["SQLALCHEMY_URL"], _url())
+    if role is not None:
+        grant_app_role_at(_url(), role)
+        click.echo(f"Granted the app role {role} its privileges (audit log: insert and read).")
+
+
+@db_group.command("grant-app-role")
+@click.argument("role")
+@with_appcontext
+def db_grant_app_role(role: str) -> None:
+    """Give PostgreSQL ROLE the app's privileges: INSERT and SELECT only on the audit log."""
+    from marac.dbroles import grant_app_role_at
+
+    if not _url().startswith("postgresql"):
+        raise click.UsageError("roles are for PostgreSQL; SQLite has none")
+    grant_app_role_at(_url(), role)
+    click.echo(f"Granted {role} the app's privileges.")
 
 
 @db_group.command("downgrade")

@@ -171,8 +171,7 @@ def merge_people(
         "people_merged",
         "person",
         survivor.id,
-        f"Merged person {duplicate_id} into person {survivor.id} ({summary.text()}). "
-        f"Reason: {reason.strip()}",
+        f"Merged person {duplicate_id} into person {survivor.id} ({summary.text()}), reason given",
     )
     return summary
 
@@ -194,5 +193,5 @@ def dismiss_pair(
         "person",
         a,
         f"Person {a} and person {b} are not the same person"
-        + (f". Reason: {reason.strip()}" if reason.strip() else ""),
+        + ("; reason given" if reason.strip() else ""),
     )

@@ -39,12 +39,16 @@ def _admin(sql: str) -> None:
 
 @pytest.fixture
 def owner_and_app_urls() -> Iterator[tuple[str, str]]:
-    """A fresh database migrated by `marac db upgrade` as its owner, and a new app role
-    created the README's way, its grants applied by that same upgrade."""
-    role = f"marac_app_{os.getpid()}_{secrets.token_hex(3)}"
-    owner_url = postgres.create_database("marac_roles")
+    """A new owner role, its database and an app role, created the README's way; the
+    schema migrated by `marac db upgrade` as the owner, which also grants the app role."""
+    tag = f"{os.getpid()}_{secrets.token_hex(3)}"
+    owner, role, name = f"marac_owner_{tag}", f"marac_app_{tag}", f"marac_roles_{tag}"
+    _admin(f"CREATE ROLE {owner} LOGIN PASSWORD 'not-used-with-trust-auth'")
     _admin(f"CREATE ROLE {role} LOGIN PASSWORD 'not-used-with-trust-auth'")
-    app_url = make_url(owner_url).set(username=role, password=None).render_as_string(False)
+    _admin(f"CREATE DATABASE {name} OWNER {owner}")
+    server = make_url(postgres.server_url())
+    owner_url = server.set(username=owner, database=name).render_as_string(False)
+    app_url = server.set(username=role, database=name).render_as_string(False)
     try:
         env = {
             "MARAC_ENV": "test",
@@ -57,8 +61,9 @@ def owner_and_app_urls() -> Iterator[tuple[str, str]]:
         assert f"Granted the app role {role}" in result.output
         yield owner_url, app_url
     finally:
-        postgres.drop_database(owner_url)
+        _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         _admin(f"DROP ROLE IF EXISTS {role}")
+        _admin(f"DROP ROLE IF EXISTS {owner}")
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from marac.meetings.models import (
 from marac.minutes.models import IssuedDocument, Minutes
 from marac.notify.models import Notification, NotificationPreference, OutboxMessage, ReminderSent
 from marac.panels.models import CalendarFeed, Meeting, Panel, panel_agency, panel_area
-from marac.people.models import DuplicateDismissal, Person, RepeatSettings
+from marac.people.models import DuplicateDismissal, Person, PersonMerge, RepeatSettings
 from marac.referrals.models import Referral, ReferralIncident, TriggerSettings
 from marac.reports.models import PartnershipTarget
 
@@ -49,6 +49,7 @@ __all__ = [
     "PartnershipTarget",
     "Perpetrator",
     "Person",
+    "PersonMerge",
     "Referral",
     "ReferralIncident",
     "ReminderSent",

@@ -16,7 +16,7 @@ from marac.assessments.models import RiskAssessment
 from marac.audit import record
 from marac.incidents.models import Incident, Perpetrator
 from marac.people.matching import CLOSE_NAME_SCORE, name_score
-from marac.people.models import DuplicateDismissal, Person
+from marac.people.models import DuplicateDismissal, Person, PersonMerge
 from marac.people.service import DETAIL_FIELDS
 from marac.referrals.models import Referral
 
@@ -115,13 +115,18 @@ class MergeSummary:
 
 
 def merge_people(
-    session: Session, survivor: Person, duplicate: Person, reason: str
+    session: Session,
+    survivor: Person,
+    duplicate: Person,
+    reason: str,
+    merged_by_id: int | None = None,
 ) -> MergeSummary:
     """Move everything of `duplicate` to `survivor`, fill the survivor's blanks, delete it.
 
     Actions belong to referrals, so they follow their referrals. Referrals are versioned:
     their version goes up so an open edit of a moved referral is refused, not lost. The
-    caller commits (and records who merged, with `reason`, via the audit entry made here).
+    caller commits. Who merged and why is kept as a `PersonMerge`; the audit entry made
+    here names the records only.
     """
     if survivor.id == duplicate.id:
         raise ValueError("A person cannot be merged with themselves")
@@ -162,6 +167,14 @@ def merge_people(
     )
     summary = MergeSummary(moved_incidents, moved_assessments, moved_referrals, moved_links)
     duplicate_id = duplicate.id
+    session.add(
+        PersonMerge(
+            survivor_person_id=survivor.id,
+            duplicate_person_id=duplicate_id,
+            merged_by_id=merged_by_id,
+            reason=reason.strip(),
+        )
+    )
     session.delete(duplicate)
     session.flush()
     # Objects already loaded may still point at the deleted person.

@@ -1,7 +1,9 @@
 """audit chain: every audit row carries a seq number and a SHA-256 hash chained to the last
 
 Also refuses INSERT OR REPLACE on SQLite (REPLACE deletes the old row without firing
-the DELETE trigger). Existing rows are chained in id order.
+the DELETE trigger). Existing rows are chained in id order. Summaries no longer carry
+case text, so a merge's reason moves to the new person_merge table (copied from the
+audit rows of earlier merges, which themselves stay as they were written).
 
 Revision ID: 0011
 Revises: 0009
@@ -9,6 +11,8 @@ Create Date: 2026-12-01 22:00:00
 """
 
 from __future__ import annotations
+
+import re
 
 import sqlalchemy as sa
 from alembic import op
@@ -38,7 +42,32 @@ _events = sa.table(
 )
 
 
+MERGE_SUMMARY = re.compile(
+    r"^Merged person (?P<duplicate>\d+) into person (?P<survivor>\d+) "
+    r".*?\. Reason: (?P<reason>.*)$",
+    re.DOTALL,
+)
+
+
 def upgrade() -> None:
+    merges = op.create_table(
+        "person_merge",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("survivor_person_id", sa.Integer(), nullable=False),
+        sa.Column("duplicate_person_id", sa.Integer(), nullable=False),
+        sa.Column("merged_by_id", sa.Integer(), nullable=True),
+        sa.Column("merged_at", marac.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["merged_by_id"], ["app_user.id"], name=op.f("fk_person_merge_merged_by_id_app_user")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_person_merge")),
+    )
+    with op.batch_alter_table("person_merge") as batch:
+        batch.create_index(
+            batch.f("ix_person_merge_survivor_person_id"), ["survivor_person_id"], unique=False
+        )
+    _copy_merge_reasons(merges)
     _drop_guards()
     head = op.create_table(
         "audit_chain_head",
@@ -60,6 +89,28 @@ def upgrade() -> None:
         batch.alter_column("row_hash", existing_type=sa.String(length=64), nullable=False)
         batch.create_unique_constraint(op.f("uq_audit_event_seq"), ["seq"])
     _create_guards(refuse_replace=True)
+
+
+def _copy_merge_reasons(merges: sa.Table) -> None:
+    found = op.get_bind().execute(
+        sa.select(_events.c.at, _events.c.user_id, _events.c.summary)
+        .where(_events.c.action == "people_merged")
+        .order_by(_events.c.id)
+    )
+    rows = []
+    for at, user_id, summary in found:
+        if (match := MERGE_SUMMARY.match(summary or "")) is not None:
+            rows.append(
+                {
+                    "survivor_person_id": int(match["survivor"]),
+                    "duplicate_person_id": int(match["duplicate"]),
+                    "merged_by_id": user_id,
+                    "merged_at": at,
+                    "reason": match["reason"],
+                }
+            )
+    if rows:
+        op.bulk_insert(merges, rows)
 
 
 def _backfill() -> tuple[int, str]:
@@ -91,6 +142,9 @@ def downgrade() -> None:
         batch.drop_column("seq")
     op.drop_table("audit_chain_head")
     _create_guards(refuse_replace=False)
+    with op.batch_alter_table("person_merge") as batch:
+        batch.drop_index(batch.f("ix_person_merge_survivor_person_id"))
+    op.drop_table("person_merge")
 
 
 def _drop_guards() -> None:

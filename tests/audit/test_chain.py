@@ -19,6 +19,7 @@ from marac.audit import record
 from marac.audit.chain import GENESIS_HASH, hash_of, verify
 from marac.audit.models import AuditChainHead, AuditEvent
 from marac.db import make_engine
+from marac.people.models import PersonMerge
 from tests.factories import make_user
 
 PG_TRIGGER = (
@@ -199,16 +200,28 @@ def test_the_migration_chains_existing_rows(empty_database_url: str) -> None:
                     ),
                     {"at": f"2026-0{n + 1}-01 10:00:00.000000", "id": str(n)},
                 )
+            conn.execute(
+                text(
+                    "INSERT INTO audit_event (at, user_label, action, object_type, "
+                    "object_id, summary) VALUES ('2026-04-01 10:00:00.000000', 'system', "
+                    "'people_merged', 'person', '2', :s)"
+                ),
+                {"s": "Merged person 4 into person 2 (1 incidents). Reason: Same DOB, checked"},
+            )
         migrate.upgrade(empty_database_url)
         with Session(engine) as session:
             result = verify(session)
             assert result.ok, result.problem
-            assert result.count == 3
+            assert result.count == 4
             record(session, "login", "user", 9, "Signed in")
             session.commit()
-            assert verify(session).count == 4
+            assert verify(session).count == 5
+            # A merge's reason leaves the audit summaries for its own table.
+            merge = session.scalar(select(PersonMerge))
+            assert (merge.survivor_person_id, merge.duplicate_person_id) == (2, 4)
+            assert merge.reason == "Same DOB, checked"
         migrate.downgrade(empty_database_url, "0009")
         with engine.connect() as conn:
-            assert conn.execute(text("SELECT count(*) FROM audit_event")).scalar() == 4
+            assert conn.execute(text("SELECT count(*) FROM audit_event")).scalar() == 5
     finally:
         engine.dispose()

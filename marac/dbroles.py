@@ -43,6 +43,8 @@ def grant_statements(role: str) -> list[str]:
         statements.append(
             f"REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON {table} FROM {who}"
         )
+    # The chain's head is only ever moved on (UPDATE); the migration creates its one row.
+    statements.append(f"REVOKE INSERT, DELETE, TRUNCATE ON audit_chain_head FROM {who}")
     return statements
 
 

@@ -91,6 +91,8 @@ def test_the_app_role_appends_and_reads_but_cannot_rewrite_the_log(
             "DROP TABLE audit_event CASCADE": "must be owner",
             "SET session_replication_role = replica": "permission denied",
             "DELETE FROM alembic_version": "permission denied",
+            "DELETE FROM audit_chain_head": "permission denied",
+            "TRUNCATE audit_chain_head": "permission denied",
         }
         for statement, why in refused.items():
             with pytest.raises(DBAPIError, match=why):

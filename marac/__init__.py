@@ -41,8 +41,11 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     )
     app.config.update(settings.to_flask())
     app.config.update(overrides)
-    # One proxy hop (the load balancer) is trusted for the client address and scheme.
-    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]
+    # Forwarded headers are believed only from the proxies a deployment says it has:
+    # without one in front, anybody could forge X-Forwarded-For into the audit log.
+    hops = settings.trusted_proxies
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     app.jinja_loader = ChoiceLoader(
         [
@@ -180,6 +183,10 @@ def _register_error_pages(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:
         code = error.code or 500
+        if code == 403:
+            from marac.auth import audit_refusal
+
+            audit_refusal()
         template = {403: "errors/403.html", 404: "errors/404.html"}.get(code)
         if template is None:
             if code >= 500:

@@ -14,8 +14,10 @@ from typing import ParamSpec, TypeVar
 
 from flask import abort, current_app, flash, redirect, request, session, url_for
 from flask_login import LoginManager, current_user, logout_user
+from sqlalchemy.orm import Session
 
 from marac.accounts.models import Role, User
+from marac.audit import record
 from marac.db import db_session, utcnow
 
 P = ParamSpec("P")
@@ -83,6 +85,40 @@ def enforce_login_and_idle_timeout() -> object | None:
     session.permanent = True
     session["last_seen"] = now.isoformat()
     return None
+
+
+def audit_refusal() -> None:
+    """Write an audit row for a 403: who tried which page, and the record it names.
+
+    Called from the 403 error handler, so every refusal (`require`, `roles_required`,
+    a bare `abort(403)`) is audited once. Only signed-in users reach a 403 (everyone
+    else is sent to sign in), so anonymous junk requests write nothing.
+    """
+    if not current_user.is_authenticated:
+        return
+    db = db_session()
+    db.rollback()  # nothing the refused view staged may be committed with the audit row
+    try:
+        _record_refusal(db)
+    except Exception:  # the 403 page still shows; the failure is logged for the operator
+        db.rollback()
+        current_app.logger.exception("could not audit a refused request")
+
+
+def _record_refusal(db: Session) -> None:
+    object_type, object_id = "page", None
+    for name, value in (request.view_args or {}).items():
+        if name.endswith("_id"):
+            object_type, object_id = name.removesuffix("_id")[:40], value
+            break
+    record(
+        db,
+        "access_refused",
+        object_type,
+        object_id,
+        f"Refused {request.method} {request.endpoint or 'unknown endpoint'} {request.path}",
+    )
+    db.commit()
 
 
 def require(condition: bool) -> None:

@@ -25,7 +25,8 @@ def main() -> None:
 
 
 def _url() -> str:
-    return current_app.config["SQLALCHEMY_URL"]
+    """The URL migrations run with: the schema owner's when one is configured."""
+    return current_app.config.get("MIGRATION_URL") or current_app.config["SQLALCHEMY_URL"]
 
 
 def _ensure_sqlite_folder(url: str) -> None:
@@ -45,9 +46,28 @@ def db_group() -> None:
 @with_appcontext
 def db_upgrade(revision: str) -> None:
     """Upgrade the schema to REVISION (default: the newest)."""
+    from marac.dbroles import app_role_of, grant_app_role_at
+
     _ensure_sqlite_folder(_url())
     migrate.upgrade(_url(), revision)
     click.echo(f"Database upgraded to {revision}.")
+    role = app_role_of(current_app.config["SQLALCHEMY_URL"], _url())
+    if role is not None:
+        grant_app_role_at(_url(), role)
+        click.echo(f"Granted the app role {role} its privileges (audit log: insert and read).")
+
+
+@db_group.command("grant-app-role")
+@click.argument("role")
+@with_appcontext
+def db_grant_app_role(role: str) -> None:
+    """Give PostgreSQL ROLE the app's privileges: INSERT and SELECT only on the audit log."""
+    from marac.dbroles import grant_app_role_at
+
+    if not _url().startswith("postgresql"):
+        raise click.UsageError("roles are for PostgreSQL; SQLite has none")
+    grant_app_role_at(_url(), role)
+    click.echo(f"Granted {role} the app's privileges.")
 
 
 @db_group.command("downgrade")
@@ -187,7 +207,27 @@ def send_emails_command() -> None:
     click.echo(f"{len(result.sent)} emails sent, {len(result.failed)} failed (retried next run).")
 
 
+@click.group("audit")
+def audit_group() -> None:
+    """Check the audit log."""
+
+
+@audit_group.command("verify")
+@with_appcontext
+def audit_verify() -> None:
+    """Walk the audit hash chain; print OK, or the first broken link and exit 1."""
+    from marac.audit.chain import verify
+    from marac.db import db_session
+
+    result = verify(db_session())
+    if not result.ok:
+        click.echo(f"BROKEN after {result.count} good rows: {result.problem}", err=True)
+        sys.exit(1)
+    click.echo(f"OK: {result.count} audit rows, chain intact.")
+
+
 def register_commands(app: Flask) -> None:
+    app.cli.add_command(audit_group)
     app.cli.add_command(send_reminders_command)
     app.cli.add_command(send_emails_command)
     app.cli.add_command(db_group)

@@ -45,6 +45,8 @@ class Settings:
 
     env: str = "development"
     database_url: str = field(default_factory=default_database_url)
+    # The schema owner's URL for `marac db upgrade`; empty means database_url (see README).
+    migration_database_url: str = ""
     secret_key: str = DEV_SECRET_KEY
     council_name: str = "Ashbrook Borough Council"
     service_name: str = "Community MARAC"
@@ -66,6 +68,13 @@ class Settings:
     notify_api_key: str = ""
     notify_template_id: str = ""
     notify_base_url: str = "https://api.notifications.service.gov.uk"
+    # Proxy hops in front of the app whose X-Forwarded-For/-Proto we believe; 0 = none.
+    trusted_proxies: int = 0
+
+    @property
+    def migration_url(self) -> str:
+        """Migrations run as the schema owner; the app itself may run as a lesser role."""
+        return self.migration_database_url or self.database_url
 
     @property
     def is_production(self) -> bool:
@@ -80,6 +89,7 @@ class Settings:
         settings = cls(
             env=mode,
             database_url=env.get("MARAC_DATABASE_URL") or default_database_url(),
+            migration_database_url=env.get("MARAC_MIGRATION_DATABASE_URL") or "",
             secret_key=env.get("MARAC_SECRET_KEY") or DEV_SECRET_KEY,
             council_name=env.get("MARAC_COUNCIL_NAME") or cls.council_name,
             service_name=env.get("MARAC_SERVICE_NAME") or cls.service_name,
@@ -100,6 +110,7 @@ class Settings:
             notify_api_key=env.get("MARAC_NOTIFY_API_KEY") or "",
             notify_template_id=env.get("MARAC_NOTIFY_TEMPLATE_ID") or "",
             notify_base_url=env.get("MARAC_NOTIFY_BASE_URL") or cls.notify_base_url,
+            trusted_proxies=_int(env, "MARAC_TRUSTED_PROXIES", 0),
         )
         settings.check()
         return settings
@@ -117,6 +128,8 @@ class Settings:
             raise ConfigError("MARAC_SESSION_TIMEOUT_MINUTES must be at least 1")
         if self.lockout_attempts < 1:
             raise ConfigError("MARAC_LOCKOUT_ATTEMPTS must be at least 1")
+        if self.trusted_proxies < 0:
+            raise ConfigError("MARAC_TRUSTED_PROXIES must be 0 (no proxy) or more")
         if self.notify_backend not in {"outbox", "smtp", "notify"}:
             raise ConfigError("MARAC_NOTIFY_BACKEND must be outbox, smtp or notify")
         if self.notify_backend == "notify" and not (
@@ -137,6 +150,7 @@ class Settings:
             "TESTING": self.env == "test",
             "SECRET_KEY": self.secret_key,
             "SQLALCHEMY_URL": self.database_url,
+            "MIGRATION_URL": self.migration_url,
             "SESSION_COOKIE_SECURE": self.cookie_secure,
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SAMESITE": "Lax",

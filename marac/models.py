@@ -3,7 +3,7 @@
 from marac.accounts.models import Agency, Area, User, user_area
 from marac.actions.models import Action, ActionReview, ActionUpdate
 from marac.assessments.models import RiskAssessment, RiskMeasure
-from marac.audit.models import AuditEvent
+from marac.audit.models import AuditChainHead, AuditEvent
 from marac.incidents.models import Incident, IncidentStrand, LocalStrand, Perpetrator
 from marac.meetings.models import (
     AgencyAttendance,
@@ -16,7 +16,7 @@ from marac.meetings.models import (
 from marac.minutes.models import IssuedDocument, Minutes
 from marac.notify.models import Notification, NotificationPreference, OutboxMessage, ReminderSent
 from marac.panels.models import CalendarFeed, Meeting, Panel, panel_agency, panel_area
-from marac.people.models import DuplicateDismissal, Person, RepeatSettings
+from marac.people.models import DuplicateDismissal, Person, PersonMerge, RepeatSettings
 from marac.referrals.models import Referral, ReferralIncident, TriggerSettings
 from marac.reports.models import PartnershipTarget
 
@@ -30,6 +30,7 @@ __all__ = [
     "AgendaItem",
     "Area",
     "Attendee",
+    "AuditChainHead",
     "AuditEvent",
     "CalendarFeed",
     "CaseInformation",
@@ -48,6 +49,7 @@ __all__ = [
     "PartnershipTarget",
     "Perpetrator",
     "Person",
+    "PersonMerge",
     "Referral",
     "ReferralIncident",
     "ReminderSent",

@@ -21,6 +21,7 @@ from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
 from marac import create_app, migrate
+from marac.audit.chain import GENESIS_HASH
 from marac.config import Settings
 from marac.db import Base, make_engine
 from tests import postgres
@@ -67,6 +68,11 @@ def _truncate_all(url: str) -> None:
     names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        # An empty log starts a fresh chain, as the migration leaves it.
+        conn.execute(
+            text("INSERT INTO audit_chain_head (id, seq, last_hash) VALUES (1, 0, :h)"),
+            {"h": GENESIS_HASH},
+        )
     engine.dispose()
 
 

@@ -357,13 +357,17 @@ def progress(action_id: int) -> str | Response:
             note=form.note.data or "",
         )
     )
-    change = f"{STATUS_LABELS[before]} to {STATUS_LABELS[after]}" if after != before else "note"
+    change = (
+        f"status {STATUS_LABELS[before]} to {STATUS_LABELS[after]}"
+        if after != before
+        else "progress note added"
+    )
     record(
         db,
         "action_progress",
         OBJECT,
         action.id,
-        f"{referral.reference}: {change}. {form.note.data}",
+        f"{referral.reference}: {change}",
     )
     conflict = _commit_or_conflict(action, form, again)
     if conflict is not None:
@@ -432,7 +436,9 @@ def edit(action_id: int) -> str | Response:
     action.updated_at = now
     summary = "Changed " + "; ".join(changes)
     db.add(ActionUpdate(action_id=action.id, user_id=current_user.id, created_at=now, note=summary))
-    record(db, "action_edited", OBJECT, action.id, f"{referral.reference}: {summary}")
+    record(
+        db, "action_edited", OBJECT, action.id, f"{referral.reference}: {len(changes)} change(s)"
+    )
     if reassigned:  # the new officer (or the new agency's members) hear of it
         notify_events.action_assigned(db, action, referral.reference)
     conflict = _commit_or_conflict(action, form, again)

@@ -542,7 +542,7 @@ def _plan_page(assessment: RiskAssessment, instrument: Instrument) -> str | Resp
                     form,
                     remove,
                     "risk_measure_removed",
-                    f"Removed measure: {measure.description[:200]}",
+                    f"Removed measure {measure.id}",
                 )
             ):
                 flash("Measure removed.", "success")
@@ -571,7 +571,7 @@ def _plan_page(assessment: RiskAssessment, instrument: Instrument) -> str | Resp
                     _mark(assessment, t.PLAN, len(assessment.measures) > 0)
 
             summary = (
-                f"Added measure ({new.rara}): {new.description[:200]}"
+                f"Added a measure ({new.rara})"
                 if new is not None
                 else "Saved the risk management plan"
             )
@@ -738,7 +738,9 @@ def endorse(assessment_id: int) -> str | Response:
                 OBJECT,
                 assessment.id,
                 f"Endorsed as {final}"
-                + (f" (changed from {assessment.judgement_level}: {reason})" if changed else ""),
+                + (
+                    f" (changed from {assessment.judgement_level}, reason given)" if changed else ""
+                ),
             )
             try:
                 referral = on_assessment_endorsed(db, assessment, now)

@@ -118,7 +118,8 @@ def _published(meeting: Meeting) -> bool:
 
 def _change(db: Session, meeting: Meeting, action: str, summary: str, reason: str) -> None:
     """Audit an agenda change and, after publication, record it as an amendment."""
-    record(db, action, OBJECT, meeting.id, f"{summary}. Reason: {reason}" if reason else summary)
+    # The reason is case text: it stays on the amendment, never in the audit log.
+    record(db, action, OBJECT, meeting.id, f"{summary} (reason given)" if reason else summary)
     if _published(meeting):
         db.add(
             AgendaAmendment(

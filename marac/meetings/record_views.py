@@ -249,12 +249,13 @@ def add_attendee(meeting_id: int) -> str | Response:
     elif presence.status != AttendanceStatus.PRESENT.value:
         presence.status = AttendanceStatus.PRESENT.value
     agency_name = next(a.name for a in agencies if a.id == form.agency_id.data)
+    db.flush()
     record(
         db,
         "meeting_attendee_added",
         OBJECT,
         meeting.id,
-        f"{form.name.data} ({agency_name})"
+        f"Added attendee {attendee.id} ({agency_name})"
         + ("; confidentiality acknowledged" if acknowledged else ""),
     )
     db.commit()
@@ -280,7 +281,11 @@ def acknowledge_attendee(meeting_id: int, attendee_id: int) -> Response:
         attendee.confidentiality_acknowledged = True
         attendee.acknowledged_at = utcnow()
         record(
-            db, "meeting_attendee_acknowledged", OBJECT, meeting.id, f"{attendee.name} acknowledged"
+            db,
+            "meeting_attendee_acknowledged",
+            OBJECT,
+            meeting.id,
+            f"Attendee {attendee.id} acknowledged",
         )
         db.commit()
     flash(f"{attendee.name}'s confidentiality acknowledgement recorded.", "success")
@@ -295,7 +300,7 @@ def remove_attendee(meeting_id: int, attendee_id: int) -> Response:
     attendee = _attendee(meeting, attendee_id)
     name = attendee.name
     db.delete(attendee)
-    record(db, "meeting_attendee_removed", OBJECT, meeting.id, f"Removed {name}")
+    record(db, "meeting_attendee_removed", OBJECT, meeting.id, f"Removed attendee {attendee.id}")
     db.commit()
     flash(f"{name} removed.", "success")
     return redirect(url_for("meetings.attendance", meeting_id=meeting.id) + "#attendees")
@@ -765,7 +770,7 @@ def mark_reviewed(meeting_id: int, action_id: int) -> str | Response:
             "action_reviewed",
             "action",
             action.id,
-            f"Reviewed at the meeting of {format_date(meeting.meeting_date)}. {form.note.data}",
+            f"Reviewed at the meeting of {format_date(meeting.meeting_date)}",
         )
         db.commit()
     flash("Action marked reviewed.", "success")

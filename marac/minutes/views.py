@@ -229,7 +229,7 @@ def correct(meeting_id: int) -> Any:
         form,
         lambda db: _issue_and_notify(db, meeting, form.reason.data or ""),
         f"Version {number} of the minutes is issued",
-        ("minutes_corrected", f"Issued correction version {number}: {form.reason.data or ''}"),
+        ("minutes_corrected", f"Issued correction version {number} (reason given)"),
     )
 
 

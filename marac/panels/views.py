@@ -526,12 +526,18 @@ def move_meeting(meeting_id: int) -> str | WerkzeugResponse:
         meeting.change_note = move_note(old_date, reason)
     else:
         meeting.change_note = f"Time or venue changed: {reason}"
-    summary = (
+    venue_changed = new_venue != meeting.venue
+    record(
+        db,
+        "meeting_moved",
+        MEETING,
+        meeting.id,
         f"{meeting.panel.name}: from {old_date.isoformat()} {meeting.start_time:%H:%M} to "
-        f"{new_date.isoformat()} {new_time:%H:%M}, venue {new_venue!r}. Reason: {reason}"
+        f"{new_date.isoformat()} {new_time:%H:%M}"
+        + ("; venue changed" if venue_changed else "")
+        + " (reason given)",
     )
     meeting.meeting_date, meeting.start_time, meeting.venue = new_date, new_time, new_venue
-    record(db, "meeting_moved", MEETING, meeting.id, summary)
     conflict = _commit_meeting(meeting, form, template)
     if conflict is not None:
         return conflict
@@ -564,7 +570,7 @@ def cancel_meeting(meeting_id: int) -> str | WerkzeugResponse:
         "meeting_cancelled",
         MEETING,
         meeting.id,
-        f"{meeting.panel.name} on {meeting.meeting_date.isoformat()}: {form.reason.data}",
+        f"{meeting.panel.name} on {meeting.meeting_date.isoformat()} (reason given)",
     )
     conflict = _commit_meeting(meeting, form, template)
     if conflict is not None:

@@ -16,7 +16,7 @@ from marac.assessments.models import RiskAssessment
 from marac.audit import record
 from marac.incidents.models import Incident, Perpetrator
 from marac.people.matching import CLOSE_NAME_SCORE, name_score
-from marac.people.models import DuplicateDismissal, Person
+from marac.people.models import DuplicateDismissal, Person, PersonMerge
 from marac.people.service import DETAIL_FIELDS, lock_person
 from marac.referrals.models import UNHEARD_STATUSES, Referral, ReferralSource
 
@@ -137,13 +137,18 @@ def referral_clash(session: Session, first_id: int, second_id: int) -> list[str]
 
 
 def merge_people(
-    session: Session, survivor: Person, duplicate: Person, reason: str
+    session: Session,
+    survivor: Person,
+    duplicate: Person,
+    reason: str,
+    merged_by_id: int | None = None,
 ) -> MergeSummary:
     """Move everything of `duplicate` to `survivor`, fill the survivor's blanks, delete it.
 
     Actions belong to referrals, so they follow their referrals. Referrals are versioned:
     their version goes up so an open edit of a moved referral is refused, not lost. The
-    caller commits (and records who merged, with `reason`, via the audit entry made here).
+    caller commits. Who merged and why is kept as a `PersonMerge`; the audit entry made
+    here names the records only.
     """
     if survivor.id == duplicate.id:
         raise ValueError("A person cannot be merged with themselves")
@@ -186,6 +191,14 @@ def merge_people(
     )
     summary = MergeSummary(moved_incidents, moved_assessments, moved_referrals, moved_links)
     duplicate_id = duplicate.id
+    session.add(
+        PersonMerge(
+            survivor_person_id=survivor.id,
+            duplicate_person_id=duplicate_id,
+            merged_by_id=merged_by_id,
+            reason=reason.strip(),
+        )
+    )
     session.delete(duplicate)
     session.flush()
     # Objects already loaded may still point at the deleted person.
@@ -195,8 +208,7 @@ def merge_people(
         "people_merged",
         "person",
         survivor.id,
-        f"Merged person {duplicate_id} into person {survivor.id} ({summary.text()}). "
-        f"Reason: {reason.strip()}",
+        f"Merged person {duplicate_id} into person {survivor.id} ({summary.text()}), reason given",
     )
     return summary
 
@@ -218,5 +230,5 @@ def dismiss_pair(
         "person",
         a,
         f"Person {a} and person {b} are not the same person"
-        + (f". Reason: {reason.strip()}" if reason.strip() else ""),
+        + ("; reason given" if reason.strip() else ""),
     )

@@ -112,3 +112,21 @@ class DuplicateDismissal(Base):
     dismissed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     dismissed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class PersonMerge(Base):
+    """Who merged which two records and why: the reason is case text, so it lives here,
+    read on the person's page by those who may see it, not in the audit log.
+
+    The ids are plain numbers, not foreign keys: the duplicate is deleted by the merge
+    and the survivor may itself be merged away later.
+    """
+
+    __tablename__ = "person_merge"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survivor_person_id: Mapped[int] = mapped_column(Integer, index=True)
+    duplicate_person_id: Mapped[int] = mapped_column(Integer)
+    merged_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    merged_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    reason: Mapped[str] = mapped_column(Text)

@@ -239,7 +239,9 @@ def merge(first_id: int, second_id: int) -> str | Response:
                 first,
             )
         )
-        summary = merge_people(db, survivor, duplicate, form.reason.data or "")
+        summary = merge_people(
+            db, survivor, duplicate, form.reason.data or "", merged_by_id=current_user.id
+        )
         db.commit()
         flash(
             f"The records are merged: {summary.text()} moved to {survivor.full_name}.",

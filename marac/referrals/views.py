@@ -545,7 +545,7 @@ def decline(referral_id: int) -> str | Response:
     referral.screened_by_id = current_user.id
     referral.screened_at = utcnow()
     referral.screening_note = f"Declined: {reason}. {form.details.data}"
-    record(db, "referral_declined", OBJECT, referral.id, f"{reason}: {form.details.data}")
+    record(db, "referral_declined", OBJECT, referral.id, f"Declined {referral.reference}: {reason}")
     conflict = _commit_or_conflict(referral, form, forms)
     if conflict is not None:
         return conflict
@@ -572,7 +572,13 @@ def more_info(referral_id: int) -> str | Response:
     referral.screened_by_id = current_user.id
     referral.screened_at = utcnow()
     referral.screening_note = form.request_text.data
-    record(db, "referral_more_info_requested", OBJECT, referral.id, form.request_text.data)
+    record(
+        db,
+        "referral_more_info_requested",
+        OBJECT,
+        referral.id,
+        f"Asked the referrer of {referral.reference} for more information",
+    )
     notify_events.more_info_requested(db, referral)  # the referrer
     conflict = _commit_or_conflict(referral, form, forms)
     if conflict is not None:
@@ -600,7 +606,13 @@ def reply(referral_id: int) -> str | Response:
     addition = f"More information added on {format_datetime(now)}:\n{form.information.data}"
     referral.reasons = f"{referral.reasons}\n\n{addition}".strip()
     referral.status = ReferralStatus.NEW.value
-    record(db, "referral_info_added", OBJECT, referral.id, form.information.data)
+    record(
+        db,
+        "referral_info_added",
+        OBJECT,
+        referral.id,
+        f"The referrer added information to {referral.reference}",
+    )
     conflict = _commit_or_conflict(referral, form, None)
     if conflict is not None:
         return conflict

@@ -71,3 +71,24 @@ def test_production_settings_harden_cookies_and_turn_debug_off(database_url: str
 def test_bad_values_are_refused_with_a_clear_message(name: str, value: str) -> None:
     with pytest.raises(ConfigError, match=name):
         Settings.from_env({name: value})
+
+
+def test_proxies_are_not_trusted_unless_configured() -> None:
+    assert Settings.from_env({}).trusted_proxies == 0
+    assert Settings.from_env({"MARAC_TRUSTED_PROXIES": "2"}).trusted_proxies == 2
+    for bad in ("-1", "one"):
+        with pytest.raises(ConfigError, match="MARAC_TRUSTED_PROXIES"):
+            Settings.from_env({"MARAC_TRUSTED_PROXIES": bad})
+
+
+def test_migrations_use_the_owner_url_when_one_is_given() -> None:
+    app_only = Settings.from_env({"MARAC_DATABASE_URL": "postgresql+psycopg://app@db/marac"})
+    assert app_only.migration_url == "postgresql+psycopg://app@db/marac"
+    both = Settings.from_env(
+        {
+            "MARAC_DATABASE_URL": "postgresql+psycopg://app@db/marac",
+            "MARAC_MIGRATION_DATABASE_URL": "postgresql+psycopg://owner@db/marac",
+        }
+    )
+    assert both.migration_url == "postgresql+psycopg://owner@db/marac"
+    assert both.to_flask()["MIGRATION_URL"] == "postgresql+psycopg://owner@db/marac"

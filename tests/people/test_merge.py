@@ -13,7 +13,7 @@ from marac.assessments.models import RiskAssessment
 from marac.audit.models import AuditEvent
 from marac.incidents.models import Incident, Perpetrator
 from marac.people.merge import dismiss_pair, likely_duplicates, merge_people
-from marac.people.models import DuplicateDismissal, Person
+from marac.people.models import DuplicateDismissal, Person, PersonMerge
 from marac.referrals.models import Referral
 from tests.factories import make_user
 from tests.meeting_factories import make_action
@@ -95,7 +95,13 @@ def test_merging_moves_everything_to_the_survivor(db: Session) -> None:
     assert kept.full_name == "Amira Haddad" and kept.date_of_birth == DOB
     assert kept.postcode == "AK3 1AA" and kept.phone == "07700 900000"  # blanks filled
     event = db.scalar(select(AuditEvent).where(AuditEvent.action == "people_merged"))
-    assert "Reason: Confirmed with the victim" in event.summary
+    assert "reason given" in event.summary and "Confirmed" not in event.summary
+    kept_merge = db.scalar(select(PersonMerge))  # the reason is kept, outside the audit log
+    assert (kept_merge.survivor_person_id, kept_merge.duplicate_person_id) == (
+        survivor_id,
+        duplicate_id,
+    )
+    assert kept_merge.reason == "Confirmed with the victim"
     with pytest.raises(ValueError):
         merge_people(db, kept, kept, "same")
 

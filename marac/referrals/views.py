@@ -413,10 +413,10 @@ def _render_view(
         person=person,
         area=area,
         incidents=[(i, strand_summary(i, local_names)) for i in incidents],
+        # Only a previous referral the viewer may open is named (never its reference alone).
         previous=previous
         if previous is not None and can_view_referral(current_user, previous, db)
         else None,
-        previous_reference=previous.reference if previous else None,
         referrer=users.get(referral.referrer_id or 0),
         screened_by=users.get(referral.screened_by_id or 0),
         agency=agency,

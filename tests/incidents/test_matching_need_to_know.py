@@ -172,3 +172,51 @@ def test_a_merge_does_not_open_the_survivor_to_the_recorder(db: Session, login) 
     assert db.scalar(select(PossibleMatch)) is None
     assert client.get(f"/people/{world.known.id}").status_code == 403
     assert client.get(f"/incidents/{theirs.id}").status_code == 200
+
+
+def test_referring_a_silently_linked_victim_shows_nothing_of_their_record(
+    db: Session, login
+) -> None:
+    """The charity may refer their incident, but the person's record and history stay closed."""
+    world = Intake(db)
+    earlier = make_referral(
+        db,
+        world.known,
+        world.area,
+        created_at=utcnow() - timedelta(days=60),
+        status=ReferralStatus.CLOSED,
+        reference="CM-2026-0417",
+    )
+    client = login(world.charity)
+    assert client.submit("/incidents/new", _typed()).status_code == 302
+    incident = db.scalar(select(Incident).where(Incident.created_by_id == world.charity.id))
+    url = f"/referrals/new?incident_id={incident.id}"
+    form = client.get(url).get_data(as_text=True)
+    _no_secrets(form)  # no needs copied from the record (safe contact notes)
+    assert "already has a referral waiting" not in form  # the automatic one is not hinted at
+    response = client.submit(
+        url,
+        {
+            "subject_type": "victim",
+            "incident_ids": [str(incident.id)],
+            "reasons": "Afraid to go out after dark.",
+            "victim_views": "Wants it to stop.",
+            "consent": "given",
+            "lawful_basis": "",
+            "needs": "",
+            "support_status": "accepted",
+            "support_service": "Victim Support",
+        },
+    )
+    assert response.status_code == 302
+    mine = db.scalar(select(Referral).where(Referral.referrer_id == world.charity.id))
+    assert mine.is_repeat  # the panel still learns it is a repeat
+    page = client.get(f"/referrals/{mine.id}").get_data(as_text=True)
+    _no_secrets(page)
+    assert "Repeat" in page and "(a referral you cannot open)" in page
+    for other in db.scalars(select(Referral).where(Referral.id != mine.id)):
+        assert other.reference not in page
+    assert earlier.reference not in page
+    # The area's coordinator reads everything.
+    coordinator = login(world.coordinator).get(f"/referrals/{mine.id}").get_data(as_text=True)
+    assert "4 Elm Court" in coordinator and "13 August 2006" in coordinator

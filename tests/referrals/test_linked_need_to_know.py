@@ -58,7 +58,7 @@ def test_linked_cases_list_only_what_the_viewer_may_open(db: Session, login) -> 
     page = login(world.referrer).get(f"/referrals/{mine.id}").get_data(as_text=True)
     assert "Linked cases" in page
     assert same_area.reference not in page and elsewhere.reference not in page
-    assert "No other referral shares" in page  # not even a hint that others exist
+    assert "No other referral that you can open shares" in page  # no hint that others exist
 
     page = login(world.coordinator).get(f"/referrals/{mine.id}").get_data(as_text=True)
     assert same_area.reference in page  # the area's coordinator may open it

@@ -42,3 +42,11 @@ def viewable_incidents(user: Any) -> ColumnElement[bool]:
         area_ids = [a.id for a in user.areas]
         conditions.append(or_(Incident.area_id.is_(None), Incident.area_id.in_(area_ids)))
     return or_(*conditions)
+
+
+def coordinated_incidents(user: Any) -> ColumnElement[bool]:
+    """The coordinator part of `viewable_incidents` alone: the incidents of their areas."""
+    if not user.has_role(Role.COORDINATOR) or user.has_role(Role.ADMIN):
+        return false()
+    area_ids = [a.id for a in user.areas]
+    return or_(Incident.area_id.is_(None), Incident.area_id.in_(area_ids))

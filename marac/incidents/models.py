@@ -108,6 +108,10 @@ class Incident(Base):
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Linked by matching (or a merge) to a person the recorder could not see: the incident
+    # stays the recorder's, but it gives the recorder and their agency no sight of the
+    # person (marac.people.access). Linking never widens what anyone may see.
+    person_withheld: Mapped[bool] = mapped_column(Boolean, default=False)
 
     strands: Mapped[list[IncidentStrand]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="IncidentStrand.code"

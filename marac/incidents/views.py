@@ -44,20 +44,24 @@ from marac.incidents.models import (
 )
 from marac.incidents.placing import area_for_postcode, local_strand_choices, resolve_local_strands
 from marac.incidents.strands import STRAND_LABELS, SUBCATEGORIES, SUBCATEGORY_STRAND
-from marac.people.access import can_view_person
+from marac.people.access import can_view_person, viewable_person_ids
 from marac.people.matching import (
     NEW_PERSON,
     MatchResult,
     choice_problem,
     chosen_person,
     find_matches,
+    for_viewer,
 )
+from marac.people.merge import queue_possible_matches
 from marac.people.models import Person, normalise_postcode
 from marac.people.service import fill_blanks, save_person
 
 bp = Blueprint("incidents", __name__, url_prefix="/incidents")
 
 CASE_ROLES = (Role.REFERRER, Role.MEMBER, Role.COORDINATOR)
+# All matching may say about people the user may not see (no name, date, place or count).
+UNDISCLOSED = "The MARAC may already know a person with these details. A coordinator will check."
 
 
 def _known_person() -> Person | None:
@@ -93,6 +97,30 @@ def _offer(field: Any, result: MatchResult, who: str) -> None:
     record(db_session(), "person_match_offered", "person", None, f"{who}: offered people {ids}")
 
 
+def _find(name: str, dob: Any, postcode: str | None = None, **kw: Any) -> MatchResult:
+    """`find_matches` narrowed to what the user may be shown (`matching.for_viewer`)."""
+    db = db_session()
+    found = find_matches(db, name, dob, postcode, **kw)
+    people = [c.person.id for c in found.candidates]
+    if found.exact is not None:
+        people.append(found.exact.id)
+    return for_viewer(found, viewable_person_ids(db, current_user, set(people)))
+
+
+def _note_undisclosed(person_id: int, found: MatchResult, who: str) -> None:
+    """Queue the withheld similar people for a coordinator; audit what was withheld."""
+    db = db_session()
+    ids = [c.person.id for c in found.withheld] + ([person_id] if found.exact_withheld else [])
+    queue_possible_matches(db, person_id, found.withheld, current_user.id)
+    record(
+        db,
+        "person_match_withheld",
+        "person",
+        person_id,
+        f"{who}: not shown people {', '.join(str(i) for i in ids)} (outside the user's view)",
+    )
+
+
 @dataclass
 class Matches:
     """What matching found for the victim (None when already chosen) and each perpetrator."""
@@ -103,12 +131,11 @@ class Matches:
 
 def _match(form: IncidentForm, person: Person | None) -> Matches | None:
     """Match the victim and named perpetrators; None (questions shown) while a choice is due."""
-    db = db_session()
     victim = None
     ok = True
     if person is None:
         data = form.victim.data
-        victim = find_matches(db, data["full_name"], data["date_of_birth"], data["postcode"])
+        victim = _find(data["full_name"], data["date_of_birth"], data["postcode"])
         if victim.needs_choice:
             _offer(form.victim_match, victim, "Victim")
             problem = choice_problem(victim, form.victim_match.data)
@@ -120,8 +147,7 @@ def _match(form: IncidentForm, person: Person | None) -> Matches | None:
         row = entry.form
         if row.is_blank or row.known.data != "yes" or not row.name.data:
             continue
-        found = find_matches(
-            db,
+        found = _find(
             row.name.data,
             row.date_of_birth.data,
             perpetrator=True,
@@ -148,15 +174,18 @@ def _link_perpetrator(row: Any, found: MatchResult) -> int | None:
     if existing is not None:
         how = "exact match" if found.exact else "chosen by the user"
         record(db, "person_matched", "person", existing.id, f"Perpetrator linked ({how})")
-        return existing.id
-    if row.date_of_birth.data is None:
+        person = existing
+    elif row.date_of_birth.data is None:
         return None
-    person = save_person(
-        db,
-        {"full_name": row.name.data, "date_of_birth": row.date_of_birth.data},
-        created_by_id=current_user.id,
-    )
-    record(db, "person_created", "person", person.id, f"Recorded perpetrator {person.id}")
+    else:
+        person = save_person(
+            db,
+            {"full_name": row.name.data, "date_of_birth": row.date_of_birth.data},
+            created_by_id=current_user.id,
+        )
+        record(db, "person_created", "person", person.id, f"Recorded perpetrator {person.id}")
+    if found.undisclosed:
+        _note_undisclosed(person.id, found, "Perpetrator")
     return person.id
 
 
@@ -168,8 +197,14 @@ def _victim(form: IncidentForm, matches: Matches) -> Person:
     if existing is None:
         person = save_person(db, form.victim.data, created_by_id=current_user.id)
         record(db, "person_created", "person", person.id, f"Recorded person {person.id}")
+        if matches.victim.withheld:
+            _note_undisclosed(person.id, matches.victim, "Victim")
         return person
-    if matches.victim.exact is not None:
+    if matches.victim.exact_withheld:
+        # Linked for a whole record, told nothing: the incident will not show the person.
+        how = "exact match on name and date of birth, outside the user's view"
+        _note_undisclosed(existing.id, matches.victim, "Victim")
+    elif matches.victim.exact is not None:
         how = "exact match on name and date of birth"
         flash(
             f"{existing.full_name} is already known (same name and date of birth): "
@@ -178,6 +213,8 @@ def _victim(form: IncidentForm, matches: Matches) -> Person:
         )
     else:
         how = "chosen by the user from similar records"
+        if matches.victim.withheld:
+            _note_undisclosed(existing.id, matches.victim, "Victim")
     filled = fill_blanks(existing, form.victim.data)
     extra = f"; filled blank {', '.join(filled)}" if filled else ""
     record(db, "person_matched", "person", existing.id, f"Victim linked to person ({how}{extra})")
@@ -194,8 +231,10 @@ def _save(form: IncidentForm, person: Person | None, matches: Matches) -> Incide
     if problem:
         form.local_strands.errors = [*form.local_strands.errors, problem]
         return None
+    withheld = False
     if person is None:
         person = _victim(form, matches)
+        withheld = matches.victim is not None and matches.victim.exact_withheld
     recorded_as = form.recorded_as.data
     perceived = set(form.perceived_by.data or [])
     incident = Incident(
@@ -215,6 +254,7 @@ def _save(form: IncidentForm, person: Person | None, matches: Matches) -> Incide
         description=form.description.data or "",
         agency_id=current_user.agency_id,
         created_by_id=current_user.id,
+        person_withheld=withheld,
     )
     for code in form.strands.data or []:
         incident.strands.append(IncidentStrand(code=code, subcategory=""))
@@ -254,6 +294,11 @@ def _save(form: IncidentForm, person: Person | None, matches: Matches) -> Incide
     return incident
 
 
+def _undisclosed(matches: Matches) -> bool:
+    results = [matches.victim, *matches.perpetrators.values()]
+    return any(r is not None and r.undisclosed for r in results)
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(*CASE_ROLES)
 def new() -> str | Response:
@@ -269,6 +314,8 @@ def new() -> str | Response:
         and (incident := _save(form, person, matches))
     ):
         flash("The incident has been recorded.", "success")
+        if _undisclosed(matches):
+            flash(UNDISCLOSED, "success")
         return redirect(url_for("incidents.view", incident_id=incident.id))
     if form.victim_match.choices or any(e.form.match.choices for e in form.perpetrators):
         db.commit()  # only the audit of the people offered is pending: nothing else is saved
@@ -299,6 +346,8 @@ def view(incident_id: int) -> str:
         person=person,
         area=area,
         creator=creator,
+        # A victim linked by matching whom the viewer may not see stays unnamed here.
+        can_view_person=person is not None and can_view_person(db, current_user, person),
         strand_lines=strand_summary(incident, local_strand_names(db, [incident])),
         labels={
             "type": INCIDENT_TYPE_LABELS,

@@ -15,17 +15,17 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
 from marac.accounts.models import Agency, Role, User
-from marac.actions.models import Action
 from marac.audit import record
 from marac.auth import require, roles_required
 from marac.db import db_session
 from marac.formatting import uk_today
 from marac.minutes import lifecycle
+from marac.minutes.access import can_open_minutes
 from marac.minutes.content import gather_agenda, gather_minutes
 from marac.minutes.forms import ApproveForm, CorrectionForm, IssueForm
 from marac.minutes.models import DocumentKind, IssuedDocument, MinutesStatus
 from marac.minutes.render import render_agenda, render_full_minutes
-from marac.panels.access import runs_panel, sits_on_panel
+from marac.panels.access import runs_panel
 from marac.panels.models import Meeting, MeetingStatus
 
 bp = Blueprint("minutes", __name__, url_prefix="/meetings")
@@ -44,16 +44,6 @@ def _meeting(meeting_id: int) -> Meeting:
     if meeting is None or meeting.status == MeetingStatus.CANCELLED.value:
         abort(404)
     return meeting
-
-
-def _holds_actions(meeting: Meeting) -> bool:
-    """An action owner: the user's agency holds actions agreed at this meeting."""
-    found = db_session().scalar(
-        select(Action.id)
-        .where(Action.meeting_id == meeting.id, Action.agency_id == current_user.agency_id)
-        .limit(1)
-    )
-    return found is not None
 
 
 def _pdf(data: bytes, filename: str) -> Response:
@@ -119,12 +109,7 @@ def _page(meeting: Meeting, correction: CorrectionForm | None = None, status: in
 def minutes(meeting_id: int) -> Any:
     """Status, the steps the viewer may take, and the versions they may download."""
     meeting = _meeting(meeting_id)
-    require(
-        runs_panel(current_user, meeting.panel)
-        or lifecycle.can_approve(current_user, meeting)
-        or sits_on_panel(current_user, meeting.panel)
-        or _holds_actions(meeting)
-    )
+    require(can_open_minutes(db_session(), current_user, meeting))
     return _page(meeting)
 
 

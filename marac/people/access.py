@@ -1,20 +1,31 @@
 """Who may see a person: anyone who may see one of their incidents, or who recorded them.
 
 A coordinator of an area where the person has an incident is covered by the incident
-rule. One query at most, whatever the person's history.
+rule. An incident linked by matching to a person its recorder could not see
+(`Incident.person_withheld`) is still the recorder's, but it shows the person only to
+the coordinators of its area: linking never widens what the recorder's side may see.
+One query at most, whatever the person's history.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, false, or_, select
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select
 from sqlalchemy.orm import Session
 
 from marac.accounts.models import Role
-from marac.incidents.access import viewable_incidents
+from marac.incidents.access import coordinated_incidents, viewable_incidents
 from marac.incidents.models import Incident
 from marac.people.models import Person
+
+
+def _showing_person(user: Any) -> ColumnElement[bool]:
+    """Incidents (a WHERE clause) that let `user` see the person they are recorded against."""
+    return or_(
+        and_(Incident.person_withheld.is_(False), viewable_incidents(user)),
+        coordinated_incidents(user),
+    )
 
 
 def can_view_person(session: Session, user: Any, person: Person) -> bool:
@@ -22,7 +33,7 @@ def can_view_person(session: Session, user: Any, person: Person) -> bool:
         return False
     if person.created_by_id == user.id:
         return True
-    query = select(exists().where(Incident.person_id == person.id, viewable_incidents(user)))
+    query = select(exists().where(Incident.person_id == person.id, _showing_person(user)))
     return bool(session.scalar(query))
 
 
@@ -32,5 +43,12 @@ def viewable_people(user: Any) -> ColumnElement[bool]:
         return false()
     return or_(
         Person.created_by_id == user.id,
-        exists().where(Incident.person_id == Person.id, viewable_incidents(user)),
+        exists().where(Incident.person_id == Person.id, _showing_person(user)),
     )
+
+
+def viewable_person_ids(session: Session, user: Any, ids: set[int]) -> set[int]:
+    """Which of `ids` the user may see, in one query (for matching and lists)."""
+    if not ids:
+        return set()
+    return set(session.scalars(select(Person.id).where(Person.id.in_(ids), viewable_people(user))))

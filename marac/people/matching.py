@@ -55,10 +55,22 @@ class Candidate:
 
 @dataclass(frozen=True)
 class MatchResult:
-    """`exact` links automatically; `candidates` need a person to choose."""
+    """`exact` links automatically; `candidates` need a person to choose.
+
+    After `for_viewer`, `candidates` holds only people the user may see and `withheld`
+    the others; `exact_withheld` says the exact match is someone the user may not see
+    (linked silently, never shown).
+    """
 
     exact: Person | None = None
     candidates: list[Candidate] = field(default_factory=list)
+    withheld: list[Candidate] = field(default_factory=list)
+    exact_withheld: bool = False
+
+    @property
+    def undisclosed(self) -> bool:
+        """Matching found someone the user may not see: say only that a coordinator checks."""
+        return self.exact_withheld or bool(self.withheld)
 
     @property
     def needs_choice(self) -> bool:
@@ -140,6 +152,21 @@ def find_matches(
     if len(exact) == 1:
         return MatchResult(exact=exact[0].person)
     return MatchResult(candidates=candidates[:MAX_OFFERED])
+
+
+def for_viewer(result: MatchResult, visible_ids: set[int]) -> MatchResult:
+    """What the user may be told: people outside `visible_ids` are never offered.
+
+    Matching must not disclose anyone the user could not already find: an exact match
+    they may not see still links (so the record stays whole) but is flagged, and similar
+    people they may not see are set aside for a coordinator to check.
+    """
+    if result.exact is not None:
+        return MatchResult(exact=result.exact, exact_withheld=result.exact.id not in visible_ids)
+    return MatchResult(
+        candidates=[c for c in result.candidates if c.person.id in visible_ids],
+        withheld=[c for c in result.candidates if c.person.id not in visible_ids],
+    )
 
 
 NEW_PERSON = "new"

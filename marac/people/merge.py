@@ -6,17 +6,30 @@ nothing here merges on its own.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, or_, select, union, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    delete,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    union,
+    update,
+)
 from sqlalchemy.orm import Session, aliased
 
 from marac.assessments.models import RiskAssessment
 from marac.audit import record
 from marac.incidents.models import Incident, Perpetrator
-from marac.people.matching import CLOSE_NAME_SCORE, name_score
-from marac.people.models import DuplicateDismissal, Person, PersonMerge
+from marac.people.matching import CLOSE_NAME_SCORE, Candidate, name_score
+from marac.people.models import DuplicateDismissal, Person, PersonMerge, PossibleMatch
 from marac.people.service import DETAIL_FIELDS, lock_person
 from marac.referrals.models import UNHEARD_STATUSES, Referral, ReferralSource
 
@@ -30,6 +43,8 @@ class DuplicatePair:
     second: Person
     score: float
     reason: str
+    # Raised at intake by someone who could not see one of the two (a PossibleMatch).
+    queued: bool = False
 
 
 def ordered(a: int, b: int) -> tuple[int, int]:
@@ -45,7 +60,8 @@ def likely_duplicates(
     letter, or the same normalised name at the same postcode. Only ids, names and dates
     come back; rapidfuzz scores the same-birthday pairs, and the people of the pairs shown
     are loaded at the end. Dismissed pairs are left out. `visible` is a WHERE clause on
-    Person (the viewer's access rule), applied to both people of a pair.
+    Person (the viewer's access rule), applied to both people of a pair. Possible matches
+    queued at intake come first, whatever their score.
     """
     a, b = aliased(Person, name="a"), aliased(Person, name="b")
     allowed = select(Person.id).where(visible) if visible is not None else None
@@ -58,6 +74,7 @@ def likely_duplicates(
             b.normalised_name.label("b_name"),
             a.date_of_birth.label("a_dob"),
             b.date_of_birth.label("b_dob"),
+            literal("").label("queued"),
         ).join(b, and_(b.id > a.id, *on))
         if allowed is not None:
             query = query.where(a.id.in_(allowed), b.id.in_(allowed))
@@ -70,7 +87,22 @@ def likely_duplicates(
     same_home = pairs_on(b.normalised_name == a.normalised_name, b.postcode == a.postcode).where(
         a.postcode != ""
     )
-    pairs = union(same_birthday, same_home).subquery()
+    queued = (
+        select(
+            a.id.label("a_id"),
+            b.id.label("b_id"),
+            a.normalised_name.label("a_name"),
+            b.normalised_name.label("b_name"),
+            a.date_of_birth.label("a_dob"),
+            b.date_of_birth.label("b_dob"),
+            PossibleMatch.reason.label("queued"),
+        )
+        .join_from(PossibleMatch, a, a.id == PossibleMatch.person_a_id)
+        .join(b, b.id == PossibleMatch.person_b_id)
+    )
+    if allowed is not None:
+        queued = queued.where(a.id.in_(allowed), b.id.in_(allowed))
+    pairs = union(same_birthday, same_home, queued).subquery()
     query = (
         select(pairs)
         .where(
@@ -82,9 +114,12 @@ def likely_duplicates(
         .order_by(pairs.c.b_id.desc(), pairs.c.a_id.desc())
         .limit(PAIR_ROWS)
     )
-    found: list[tuple[float, int, int, str]] = []
+    found: dict[tuple[int, int], tuple[bool, float, str]] = {}
     for row in session.execute(query):
         same_dob = row.a_dob is not None and row.a_dob == row.b_dob
+        if row.queued:
+            found[(row.a_id, row.b_id)] = (True, name_score(row.a_name, row.b_name), row.queued)
+            continue
         if row.a_name == row.b_name:
             score = 100.0
             reason = "Same name and date of birth" if same_dob else "Same name at the same postcode"
@@ -92,12 +127,42 @@ def likely_duplicates(
             reason = "Similar name, same date of birth"
         else:
             continue
-        found.append((score, row.a_id, row.b_id, reason))
-    found.sort(key=lambda f: (-f[0], -f[2]))
-    shown = found[:limit]
-    ids = {i for f in shown for i in (f[1], f[2])}
+        found.setdefault((row.a_id, row.b_id), (False, score, reason))
+    shown = sorted(found.items(), key=lambda f: (not f[1][0], -f[1][1], -f[0][1]))[:limit]
+    ids = {i for pair, _ in shown for i in pair}
     people = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(ids)))}
-    return [DuplicatePair(people[x], people[y], score, why) for score, x, y, why in shown]
+    return [
+        DuplicatePair(people[x], people[y], score, why, queued)
+        for (x, y), (queued, score, why) in shown
+    ]
+
+
+def queue_possible_matches(
+    session: Session, person_id: int, candidates: Iterable[Candidate], raised_by_id: int | None
+) -> int:
+    """Queue similar people the user could not see, for a coordinator to merge or dismiss.
+
+    Pairs already queued or dismissed are skipped; returns how many were added.
+    """
+    added = 0
+    for candidate in candidates:
+        if candidate.person.id == person_id:
+            continue
+        pair = ordered(person_id, candidate.person.id)
+        if session.get(PossibleMatch, pair) or session.get(DuplicateDismissal, pair):
+            continue
+        session.add(
+            PossibleMatch(
+                person_a_id=pair[0],
+                person_b_id=pair[1],
+                reason=candidate.reason,
+                raised_by_id=raised_by_id,
+            )
+        )
+        added += 1
+    if added:
+        session.flush()
+    return added
 
 
 @dataclass(frozen=True)
@@ -156,6 +221,7 @@ def merge_people(
         raise ValueError("A merge needs a reason")
     if referral_clash(session, survivor.id, duplicate.id):
         raise ValueError("Both records have an automatic referral waiting to be heard")
+    moved = list(session.scalars(select(Incident.id).where(Incident.person_id == duplicate.id)))
     moved_incidents = session.execute(
         update(Incident).where(Incident.person_id == duplicate.id).values(person_id=survivor.id)
     ).rowcount
@@ -181,14 +247,22 @@ def merge_people(
     for name in DETAIL_FIELDS:
         if not getattr(survivor, name):
             setattr(survivor, name, getattr(duplicate, name))
+    # Incidents moved onto the survivor must not show it to recorders who could not see
+    # it before (linking never widens access); the survivor's own incidents still do.
     session.execute(
-        delete(DuplicateDismissal).where(
-            or_(
-                DuplicateDismissal.person_a_id == duplicate.id,
-                DuplicateDismissal.person_b_id == duplicate.id,
+        update(Incident)
+        .where(
+            Incident.id.in_(moved),
+            Incident.created_by_id != func.coalesce(survivor.created_by_id, 0),
+        )
+        .values(person_withheld=True)
+    )
+    for model in (DuplicateDismissal, PossibleMatch):
+        session.execute(
+            delete(model).where(
+                or_(model.person_a_id == duplicate.id, model.person_b_id == duplicate.id)
             )
         )
-    )
     summary = MergeSummary(moved_incidents, moved_assessments, moved_referrals, moved_links)
     duplicate_id = duplicate.id
     session.add(
@@ -218,6 +292,9 @@ def dismiss_pair(
 ) -> None:
     """Record that two similar records are different people; they leave the list."""
     a, b = ordered(first.id, second.id)
+    session.execute(
+        delete(PossibleMatch).where(PossibleMatch.person_a_id == a, PossibleMatch.person_b_id == b)
+    )
     if session.get(DuplicateDismissal, (a, b)) is None:
         session.add(
             DuplicateDismissal(

@@ -130,3 +130,24 @@ class PersonMerge(Base):
     merged_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     merged_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     reason: Mapped[str] = mapped_column(Text)
+
+
+class PossibleMatch(Base):
+    """A similar record found at intake that the person entering could not see.
+
+    They were told only that a coordinator will check; the pair waits on the coordinator's
+    likely-duplicates list until it is merged or dismissed. Lower id first, as a dismissal.
+    """
+
+    __tablename__ = "possible_match"
+    __table_args__ = (CheckConstraint("person_a_id < person_b_id", name="ordered_pair"),)
+
+    person_a_id: Mapped[int] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_b_id: Mapped[int] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    reason: Mapped[str] = mapped_column(String(80), default="")
+    raised_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

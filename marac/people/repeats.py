@@ -29,7 +29,7 @@ from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, case, func, select, union
+from sqlalchemy import ColumnElement, Row, and_, case, func, select, true, union
 from sqlalchemy.orm import Session
 
 from marac.incidents.models import Incident, Perpetrator
@@ -403,11 +403,17 @@ class LinkedCase:
     reason: str
 
 
-def linked_cases(session: Session, referral_id: int, limit: int = 20) -> list[LinkedCase]:
+def linked_cases(
+    session: Session,
+    referral_id: int,
+    limit: int = 20,
+    visible: ColumnElement[bool] | None = None,
+) -> list[LinkedCase]:
     """Referrals sharing a named perpetrator (same person) or a postcode, in five queries.
 
     So the panel can act against a perpetrator who targets several victims, or a place
-    where incidents gather. The referral itself is left out.
+    where incidents gather. The referral itself is left out. `visible` is the viewer's
+    rule as a WHERE clause on Referral: a case they may not open is not listed at all.
     """
     offenders = set(
         session.scalars(
@@ -466,7 +472,7 @@ def linked_cases(session: Session, referral_id: int, limit: int = 20) -> list[Li
         return []
     rows = session.execute(
         select(Referral.id, Referral.reference, Referral.status)
-        .where(Referral.id.in_(reasons))
+        .where(Referral.id.in_(reasons), true() if visible is None else visible)
         .order_by(Referral.created_at.desc(), Referral.id.desc())
         .limit(limit)
     )

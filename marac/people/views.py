@@ -27,6 +27,7 @@ from marac.people.merge import dismiss_pair, likely_duplicates, merge_people, re
 from marac.people.models import Person, normalise_name
 from marac.people.repeats import LinkedCase, RepeatFlag, flags_for_referrals, linked_cases
 from marac.people.timeline import build_timeline, risk_chart
+from marac.referrals.access import viewable_referrals
 from marac.referrals.models import Referral
 
 bp = Blueprint("people", __name__, url_prefix="/people")
@@ -44,8 +45,12 @@ def repeat_flags(referrals: Iterable[Any]) -> dict[int, list[RepeatFlag]]:
 
 @bp.app_template_global("linked_cases_of")
 def linked_cases_of(referral: Any) -> list[LinkedCase]:
-    """Referrals sharing a named perpetrator or a postcode with `referral` (the case page)."""
-    return linked_cases(db_session(), referral.id)
+    """Referrals sharing a named perpetrator or a postcode with `referral` (the case page).
+
+    Only those the viewer may open: a hidden case's reference or status is never shown,
+    nor a hint that one exists (that alone would tell a referrer about others' cases).
+    """
+    return linked_cases(db_session(), referral.id, visible=viewable_referrals(current_user))
 
 
 UK = ZoneInfo("Europe/London")

@@ -9,13 +9,17 @@ never see case data.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, or_
+from sqlalchemy import ColumnElement, case, false, or_, select
 from sqlalchemy.orm import Session
 
 from marac.accounts.models import Role
 from marac.meetings.access import member_can_view_referral, member_viewable_referrals
+from marac.people.access import can_view_person
+from marac.people.models import Person
 from marac.referrals.models import Referral, ReferralStatus
 
 SCREENABLE_STATUSES = (ReferralStatus.NEW.value, ReferralStatus.MORE_INFO.value)
@@ -65,3 +69,43 @@ def viewable_referrals(user: Any) -> ColumnElement[bool]:
         coordinator_scope(user),
         member_viewable_referrals(user),
     )
+
+
+def can_see_subject(session: Session, user: Any, referral: Referral, person: Person | None) -> bool:
+    """The subject's recorded details (date of birth, address, needs from their record).
+
+    The area's coordinators and the panel's members read the case, so they see them; a
+    referrer sees them only if they may see the person. A referrer whose incident was
+    linked by matching to someone they may not see is shown their referral, not the person.
+    """
+    if person is None or covers_area(user, referral.area_id):
+        return True
+    if user.has_role(Role.MEMBER) and member_can_view_referral(session, user, referral.id):
+        return True
+    return can_view_person(session, user, person)
+
+
+REFERENCE = re.compile(r"\bCM-\d{4}-\d{4,}\b")
+HIDDEN_REFERENCE = "(a referral you cannot open)"
+
+
+def hidden_references(session: Session, user: Any, texts: Iterable[str]) -> set[str]:
+    """References named in `texts` that belong to referrals the user may not open (one query)."""
+    named = {ref for text in texts for ref in REFERENCE.findall(text)}
+    if not named:
+        return set()
+    rows = session.execute(
+        select(Referral.reference, case((viewable_referrals(user), 1), else_=0)).where(
+            Referral.reference.in_(named)
+        )
+    )
+    return {reference for reference, visible in rows if not visible}
+
+
+def redact_references(text: str, hidden: set[str]) -> str:
+    """`text` with each hidden reference, and the date that follows it, left out."""
+    for reference in hidden:
+        text = re.sub(
+            re.escape(reference) + r"( on \d{1,2} [A-Z][a-z]+ \d{4})?", HIDDEN_REFERENCE, text
+        )
+    return text

@@ -481,7 +481,9 @@ def on_incident_recorded(session: Session, incident: Incident, now: datetime) ->
             endorsed_level=None,
             incident=incident,
             assessment=None,
-            referrer_id=incident.created_by_id,
+            # A recorder who may not see the person (linked by matching) is not made the
+            # referrer: the referral would show them the person's history and details.
+            referrer_id=None if incident.person_withheld else incident.created_by_id,
             agency_id=incident.agency_id,
         ),
         already,

@@ -34,8 +34,11 @@ from marac.people.models import Person
 from marac.referrals.access import (
     SCREENABLE_STATUSES,
     can_screen_referral,
+    can_see_subject,
     can_view_referral,
     coordinator_scope,
+    hidden_references,
+    redact_references,
 )
 from marac.referrals.areas import area_for_postcode
 from marac.referrals.forms import (
@@ -311,9 +314,11 @@ def new() -> str | Response:
     form.incident_ids.choices = [
         (i.id, _incident_label(i, strand_summary(i, local_names))) for i in incidents
     ]
+    # Linked by matching to someone the user may not see: nothing from the person's record.
+    sees_person = can_view_person(db, current_user, person)
     if request.method == "GET":
         form.incident_ids.data = [incident.id if incident else incidents[0].id]
-        form.needs.data = needs_from_person(person)
+        form.needs.data = needs_from_person(person) if sees_person else ""
     if form.validate_on_submit():
         referral = _save_partner_referral(form, person, {i.id: i for i in incidents})
         db.commit()
@@ -335,7 +340,7 @@ def new() -> str | Response:
         open_referral=open_referral
         if open_referral is not None and open_referral.referrer_id == current_user.id
         else None,
-        has_open_referral=open_referral is not None,
+        has_open_referral=open_referral is not None and sees_person,
         can_view_incident_page="incidents.view" in current_app.view_functions,
     )
 
@@ -407,16 +412,20 @@ def _render_view(
             else ReplyForm(prefix="reply", formdata=None, data={"version": str(referral.version)})
         )
     views: Any = current_app.view_functions
+    # Reasons may name an earlier referral ("Repeat: previous MARAC referral CM-...").
+    hidden = hidden_references(db, current_user, referral.trigger_reasons or [])
     return render_template(
         "referrals/view.html",
+        reasons=[redact_references(r, hidden) for r in referral.trigger_reasons or []],
+        sees_subject=can_see_subject(db, current_user, referral, person),
         referral=referral,
         person=person,
         area=area,
         incidents=[(i, strand_summary(i, local_names)) for i in incidents],
+        # Only a previous referral the viewer may open is named (never its reference alone).
         previous=previous
         if previous is not None and can_view_referral(current_user, previous, db)
         else None,
-        previous_reference=previous.reference if previous else None,
         referrer=users.get(referral.referrer_id or 0),
         screened_by=users.get(referral.screened_by_id or 0),
         agency=agency,

@@ -21,7 +21,7 @@ import marac.db
 from marac.audit.chain import GENESIS_HASH, row_hash
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

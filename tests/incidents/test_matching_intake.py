@@ -22,7 +22,8 @@ def _people(db: Session) -> int:
 def _setup(db: Session, name: str = "Amira Haddad") -> tuple[Person, object]:
     make_area(db, districts="AK1 AK2")
     officer = make_user(db, Role.REFERRER)
-    known = make_person(db, name, date_of_birth=date(1987, 2, 14), postcode="AK9 9ZZ")
+    # The officer recorded them before, so may see them and be offered their details.
+    known = make_person(db, name, officer, date_of_birth=date(1987, 2, 14), postcode="AK9 9ZZ")
     return known, officer
 
 

@@ -263,3 +263,29 @@ def test_an_action_owner_reaches_their_extract_from_the_action_page(db: Session,
     download = officer.get(link)
     assert download.status_code == 200
     assert HOUSING_ACTION in pdf_text(download.data)
+
+
+def test_the_minutes_page_follows_the_documents(db: Session, login) -> None:  # type: ignore[no-untyped-def]
+    """Holding an action is not a reason to see a meeting's minutes page: a document is."""
+    from marac.accounts.models import Role
+    from marac.formatting import uk_today
+    from marac.minutes import lifecycle
+    from tests.factories import make_user
+
+    world = MinutesWorld(db)
+    base = f"/meetings/{world.held.id}/minutes"
+    housing_referrer = make_user(db, Role.REFERRER, agency=world.housing)
+    charity_referrer = make_user(db, Role.REFERRER, agency=world.outsider_agency)
+    # Held, nothing issued: no agency has a document yet, so officers are refused.
+    for user in (world.housing_officer, housing_referrer, charity_referrer):
+        assert login(user).get(base).status_code == 403
+    assert login(world.housing_member).get(base).status_code == 200
+    lifecycle.approve(db, world.held, world.coordinator)
+    lifecycle.issue(db, world.held, world.coordinator, uk_today())
+    db.commit()
+    # Issued: the housing extract opens the page to housing; the charity has no document.
+    assert login(world.housing_officer).get(base).status_code == 200
+    assert login(charity_referrer).get(base).status_code == 403
+    for document in _documents(db, world.held.id):
+        got = login(charity_referrer).get(f"{base}/documents/{document.id}.pdf")
+        assert got.status_code == 403

@@ -101,6 +101,7 @@ class Rule:
     exceptions: Mapping[str, Outcome] = field(default_factory=dict)  # per actor
     params: Mapping[str, str] = field(default_factory=dict)  # URL parameter -> record
     data: Mapping[str, str] = field(default_factory=dict)  # POST form; "{record}" filled in
+    query: str = ""  # GET query string, e.g. "panel={panel}"
     fresh_session: bool = False  # the request ends the session: sign in anew for it
 
     def expected(self, actor: str) -> Outcome:
@@ -245,3 +246,29 @@ RULES: dict[str, Rule] = {
     "reports.target_edit": rule(ADMINS),
     "reports.target_delete": rule(ADMINS, params={"target_id": "spare_target"}),
 }
+
+# The same routes on records in other states, or asked about another record in the query
+# string: (endpoint, rule). The state decides as much as the relation does.
+VARIANTS: list[tuple[str, Rule]] = [
+    # a draft is its assessor's alone; an endorsed one reads like a submitted one
+    ("assessments.view", rule(REFERRER_OWNER, params=DRAFT)),
+    ("assessments.view", rule(INCIDENT_READERS, params={"assessment_id": "endorsed_assessment"})),
+    # cases never on a published agenda, and a closed one still listed: no members
+    ("referrals.view", rule(REFERRER_OWNER, RUNS_PANEL, params=NEW_REFERRAL)),
+    ("referrals.view", rule(REFERRER_OWNER, RUNS_PANEL, params={"referral_id": "more_info_referral"})),
+    ("referrals.view", rule(REFERRER_OWNER, RUNS_PANEL, params={"referral_id": "declined_referral"})),
+    ("referrals.view", rule(REFERRER_OWNER, RUNS_PANEL, params={"referral_id": "closed_referral"})),
+    ("meetings.research", rule(params={"meeting_id": "held_meeting", "referral_id": "closed_referral"})),
+    ("meetings.record_case", rule(PANEL, params=HELD)),
+    # a referral started from an incident or a person the actor may not see
+    ("referrals.new", rule(INCIDENT_READERS, query="incident_id={incident}")),
+    ("referrals.new", rule(INCIDENT_READERS, query="person_id={person}")),
+    ("people.view", rule(INCIDENT_READERS, params={"person_id": "twin"})),
+    # the housing extract: the agency holding the actions and the panel's coordinator
+    ("minutes.download", rule(RUNS_PANEL, ACTION_OWNER, params={**HELD, "document_id": "housing_extract"})),
+    # reports on a panel: only one covering the coordinator's areas
+    ("reports.index", rule(RUNS_PANEL, ADMINS, query="panel={panel}")),
+    ("reports.export", rule(RUNS_PANEL, ADMINS, query="panel={panel}")),
+    ("reports.pack", rule(RUNS_PANEL, ADMINS, query="panel={panel}")),
+    ("reports.pack_pdf", rule(RUNS_PANEL, ADMINS, query="panel={panel}")),
+]

@@ -24,7 +24,15 @@ from werkzeug.routing import Rule as UrlRule
 from marac import create_app
 from marac.db import Base
 from tests.conftest import BACKEND, CSRF_RE, Client, _truncate_all, settings_for
-from tests.security.matrix import ACTORS, ANONYMOUS, PARAM_RECORDS, RULES, Outcome, Rule
+from tests.security.matrix import (
+    ACTORS,
+    ANONYMOUS,
+    PARAM_RECORDS,
+    RULES,
+    VARIANTS,
+    Outcome,
+    Rule,
+)
 from tests.security.world import MatrixWorld
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
@@ -89,7 +97,8 @@ def _url(app: Flask, url_rule: UrlRule, entry: Rule, ids: dict[str, Any]) -> str
     with app.test_request_context():
         from flask import url_for
 
-        return url_for(url_rule.endpoint, **values)
+        url = url_for(url_rule.endpoint, **values)
+    return f"{url}?{entry.query.format(**ids)}" if entry.query else url
 
 
 def outcome_of(response: Any, method: str) -> str:
@@ -150,35 +159,41 @@ def test_a_route_without_an_entry_is_reported(backend: str, tmp_path: Any) -> No
     assert stale_entries(app, {**RULES, "probe.gone": RULES["static"]}) == ["probe.gone"]
 
 
+def _check(m: Matrix, url_rule: UrlRule, method: str, entry: Rule) -> tuple[int, list[str]]:
+    """Ask as every actor; the answers that differ from the entry (and any refused change)."""
+    engine = m.app.extensions["marac_db"].engine
+    url = _url(m.app, url_rule, entry, m.world.ids)
+    # Refused actors first, so their requests are checked against an untouched world.
+    actors = sorted(ACTORS, key=lambda a: entry.expected(a) == Outcome.ALLOWED)
+    refused = [a for a in actors if entry.expected(a) != Outcome.ALLOWED]
+    last_refused = refused[-1] if refused and method == "POST" else None
+    before = fingerprint(engine) if last_refused else ""
+    wrong = []
+    for actor in actors:
+        expected = entry.expected(actor)
+        got = outcome_of(_request(m, actor, entry, method, url), method)
+        if got != expected:
+            wrong.append(f"{method} {url} ({url_rule.endpoint}) as {actor}: {got}, not {expected}")
+        if actor == last_refused and fingerprint(engine) != before:
+            wrong.append(f"{method} {url} ({url_rule.endpoint}): a refused request changed data")
+    return len(actors), wrong
+
+
 def test_every_route_answers_every_actor_as_the_matrix_says(matrix: Matrix) -> None:
-    app, ids = matrix.app, matrix.world.ids
-    engine = app.extensions["marac_db"].engine
-    routes = [r for r in app.url_map.iter_rules() if r.endpoint in RULES]
-    gets = [(r, "GET") for r in routes if "GET" in r.methods]  # type: ignore[operator]
-    posts = [(r, "POST") for r in routes if "POST" in r.methods]  # type: ignore[operator]
-    wrong: list[str] = []
-    checked = 0
-    for url_rule, method in sorted(gets, key=lambda p: p[0].endpoint) + sorted(
-        posts, key=lambda p: p[0].endpoint
-    ):
-        entry = RULES[url_rule.endpoint]
-        url = _url(app, url_rule, entry, ids)
-        # Refused actors first, so their requests are checked against an untouched world.
-        actors = sorted(ACTORS, key=lambda a: entry.expected(a) == Outcome.ALLOWED)
-        before = fingerprint(engine) if method == "POST" else ""
-        changed_checked = False
-        for actor in actors:
-            expected = entry.expected(actor)
-            if method == "POST" and expected == Outcome.ALLOWED and not changed_checked:
-                changed_checked = True
-                if fingerprint(engine) != before:
-                    wrong.append(f"{method} {url_rule.endpoint}: a refused request changed data")
-            got = outcome_of(_request(matrix, actor, entry, method, url), method)
-            checked += 1
-            if got != expected:
-                wrong.append(f"{method} {url_rule.endpoint} {url} as {actor}: {got}, not {expected}")
-        if method == "POST" and not changed_checked and fingerprint(engine) != before:
-            wrong.append(f"{method} {url_rule.endpoint}: a refused request changed data")
+    routes = sorted(
+        (r for r in matrix.app.url_map.iter_rules() if r.endpoint in RULES),
+        key=lambda r: r.endpoint,
+    )
+    by_endpoint = {r.endpoint: r for r in routes}
+    # GETs first (they change nothing), then the variants, then the POSTs.
+    cases = [(r, "GET", RULES[r.endpoint]) for r in routes if "GET" in r.methods]  # type: ignore[operator]
+    cases += [(by_endpoint[endpoint], "GET", entry) for endpoint, entry in VARIANTS]
+    cases += [(r, "POST", RULES[r.endpoint]) for r in routes if "POST" in r.methods]  # type: ignore[operator]
+    checked, wrong = 0, []
+    for url_rule, method, entry in cases:
+        count, differences = _check(matrix, url_rule, method, entry)
+        checked += count
+        wrong += differences
     assert not wrong, f"{len(wrong)} of {checked} answers differ from the matrix:\n" + "\n".join(
         wrong
     )

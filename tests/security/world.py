@@ -21,7 +21,7 @@ from marac.formatting import uk_today
 from marac.incidents.models import LocalStrand
 from marac.meetings.models import Attendee
 from marac.minutes import lifecycle
-from marac.minutes.models import DocumentKind, IssuedDocument
+from marac.minutes.models import DocumentKind
 from marac.notify.models import Notification
 from marac.panels.models import AgendaStatus, CalendarFeed, MeetingStatus
 from marac.referrals.models import ReferralStatus
@@ -103,6 +103,8 @@ class MatrixWorld:
         held_item = make_agenda_item(
             db, held, heard, 1, risk_level_after="medium", decision="review"
         )
+        # A closed case stays listed on the held meeting: members lose sight of it.
+        make_agenda_item(db, held, closed, 2, risk_level_after="low", decision="close")
         meeting = make_meeting(db, panel_n, today, agenda_status=AgendaStatus.PUBLISHED.value)
         item = make_agenda_item(db, meeting, heard, 1, kind="review")
         make_meeting(db, panel_n, today + timedelta(days=42))
@@ -144,12 +146,9 @@ class MatrixWorld:
         lifecycle.approve(db, held, coordinator_n)
         lifecycle.issue(db, held, coordinator_n, today)
         db.commit()
-        full = next(
-            d
-            for d in lifecycle.issued_documents(db, held.id)
-            if d.kind == DocumentKind.FULL.value
-        )
-        assert isinstance(full, IssuedDocument)
+        documents = {(d.kind, d.agency_id): d for d in lifecycle.issued_documents(db, held.id)}
+        full = documents[(DocumentKind.FULL.value, None)]
+        extract = documents[(DocumentKind.EXTRACT.value, housing_n.id)]
 
         self.ids: dict[str, int | str] = {
             "agency": police_n.id,
@@ -175,6 +174,7 @@ class MatrixWorld:
             "held_item": held_item.id,
             "action": action.id,
             "document": full.id,
+            "housing_extract": extract.id,
             "notification": notification.id,
             "target": target.id,
             "spare_target": spare_target.id,

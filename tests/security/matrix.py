@@ -123,6 +123,7 @@ def rule(*allowed: str | Iterable[str], **kw: object) -> Rule:
 
 
 HELD = {"meeting_id": "held_meeting", "item_id": "held_item"}
+UNPUBLISHED = {"meeting_id": "draft_meeting", "item_id": "draft_item"}
 NEW_REFERRAL = {"referral_id": "new_referral"}
 DRAFT = {"assessment_id": "draft_assessment"}
 NOT_YOURS = Outcome.NOT_FOUND
@@ -260,6 +261,13 @@ VARIANTS: list[tuple[str, Rule]] = [
     ("referrals.view", rule(REFERRER_OWNER, RUNS_PANEL, params={"referral_id": "closed_referral"})),
     ("meetings.research", rule(params={"meeting_id": "held_meeting", "referral_id": "closed_referral"})),
     ("meetings.record_case", rule(PANEL, params=HELD)),
+    # an accepted case on the next meeting's agenda, built but not published
+    ("referrals.view", rule(REFERRER_OWNER, RUNS_PANEL, params={"referral_id": "accepted_referral"})),
+    ("meetings.meeting", rule(PANEL, params=UNPUBLISHED)),
+    ("meetings.record_case", rule(RUNS_PANEL, params=UNPUBLISHED)),
+    ("meetings.research", rule(params={**UNPUBLISHED, "referral_id": "accepted_referral"})),
+    ("minutes.agenda", rule(params=UNPUBLISHED)),  # no PDF of an unpublished agenda
+    ("panels.meeting_ics", rule(PANEL, params=UNPUBLISHED)),
     # a referral started from an incident or a person the actor may not see
     ("referrals.new", rule(INCIDENT_READERS, query="incident_id={incident}")),
     ("referrals.new", rule(INCIDENT_READERS, query="person_id={person}")),
@@ -270,5 +278,4 @@ VARIANTS: list[tuple[str, Rule]] = [
     ("reports.index", rule(RUNS_PANEL, ADMINS, query="panel={panel}")),
     ("reports.export", rule(RUNS_PANEL, ADMINS, query="panel={panel}")),
     ("reports.pack", rule(RUNS_PANEL, ADMINS, query="panel={panel}")),
-    ("reports.pack_pdf", rule(RUNS_PANEL, ADMINS, query="panel={panel}")),
 ]

@@ -87,6 +87,7 @@ class MatrixWorld:
             )
 
         heard = referral(ReferralStatus.HEARD, assessment_id=endorsed.id)
+        accepted = referral(ReferralStatus.ACCEPTED)
         new = referral(ReferralStatus.NEW)
         more_info = referral(ReferralStatus.MORE_INFO)
         declined = referral(ReferralStatus.DECLINED)
@@ -107,7 +108,9 @@ class MatrixWorld:
         make_agenda_item(db, held, closed, 2, risk_level_after="low", decision="close")
         meeting = make_meeting(db, panel_n, today, agenda_status=AgendaStatus.PUBLISHED.value)
         item = make_agenda_item(db, meeting, heard, 1, kind="review")
-        make_meeting(db, panel_n, today + timedelta(days=42))
+        # The next meeting's agenda is built but not published: members see no case on it.
+        draft_meeting = make_meeting(db, panel_n, today + timedelta(days=42))
+        draft_item = make_agenda_item(db, draft_meeting, accepted, 1)
         action = make_action(
             db,
             heard,
@@ -162,6 +165,7 @@ class MatrixWorld:
             "submitted_assessment": submitted.id,
             "endorsed_assessment": endorsed.id,
             "referral": heard.id,
+            "accepted_referral": accepted.id,
             "new_referral": new.id,
             "more_info_referral": more_info.id,
             "declined_referral": declined.id,
@@ -170,6 +174,8 @@ class MatrixWorld:
             "meeting": meeting.id,
             "item": item.id,
             "attendee": attendee.id,
+            "draft_meeting": draft_meeting.id,
+            "draft_item": draft_item.id,
             "held_meeting": held.id,
             "held_item": held_item.id,
             "action": action.id,

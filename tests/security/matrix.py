@@ -64,6 +64,10 @@ INCIDENT_READERS = frozenset({REFERRER_OWNER, SUPERVISOR_SAME_AGENCY, COORDINATO
 PANEL = frozenset({COORDINATOR_SAME_AREA, MEMBER_ON_PANEL})
 RUNS_PANEL = frozenset({COORDINATOR_SAME_AREA})
 
+# Who has a reason to read the victim's name (the case's people and the action's owner);
+# no page may show it to anyone else, whatever the route.
+CASE_SIGHTED = INCIDENT_READERS | PANEL | {ACTION_OWNER}
+
 # The world record each URL parameter points at, unless an entry says otherwise.
 PARAM_RECORDS: Mapping[str, str] = {
     "agency_id": "agency",
@@ -256,13 +260,25 @@ VARIANTS: list[tuple[str, Rule]] = [
     ("assessments.view", rule(INCIDENT_READERS, params={"assessment_id": "endorsed_assessment"})),
     # cases never on a published agenda, and a closed one still listed: no members
     ("referrals.view", rule(REFERRER_OWNER, RUNS_PANEL, params=NEW_REFERRAL)),
-    ("referrals.view", rule(REFERRER_OWNER, RUNS_PANEL, params={"referral_id": "more_info_referral"})),
-    ("referrals.view", rule(REFERRER_OWNER, RUNS_PANEL, params={"referral_id": "declined_referral"})),
+    (
+        "referrals.view",
+        rule(REFERRER_OWNER, RUNS_PANEL, params={"referral_id": "more_info_referral"}),
+    ),
+    (
+        "referrals.view",
+        rule(REFERRER_OWNER, RUNS_PANEL, params={"referral_id": "declined_referral"}),
+    ),
     ("referrals.view", rule(REFERRER_OWNER, RUNS_PANEL, params={"referral_id": "closed_referral"})),
-    ("meetings.research", rule(params={"meeting_id": "held_meeting", "referral_id": "closed_referral"})),
+    (
+        "meetings.research",
+        rule(params={"meeting_id": "held_meeting", "referral_id": "closed_referral"}),
+    ),
     ("meetings.record_case", rule(PANEL, params=HELD)),
     # an accepted case on the next meeting's agenda, built but not published
-    ("referrals.view", rule(REFERRER_OWNER, RUNS_PANEL, params={"referral_id": "accepted_referral"})),
+    (
+        "referrals.view",
+        rule(REFERRER_OWNER, RUNS_PANEL, params={"referral_id": "accepted_referral"}),
+    ),
     ("meetings.meeting", rule(PANEL, params=UNPUBLISHED)),
     ("meetings.record_case", rule(RUNS_PANEL, params=UNPUBLISHED)),
     ("meetings.research", rule(params={**UNPUBLISHED, "referral_id": "accepted_referral"})),
@@ -273,7 +289,10 @@ VARIANTS: list[tuple[str, Rule]] = [
     ("referrals.new", rule(INCIDENT_READERS, query="person_id={person}")),
     ("people.view", rule(INCIDENT_READERS, params={"person_id": "twin"})),
     # the housing extract: the agency holding the actions and the panel's coordinator
-    ("minutes.download", rule(RUNS_PANEL, ACTION_OWNER, params={**HELD, "document_id": "housing_extract"})),
+    (
+        "minutes.download",
+        rule(RUNS_PANEL, ACTION_OWNER, params={**HELD, "document_id": "housing_extract"}),
+    ),
     # reports on a panel: only one covering the coordinator's areas
     ("reports.index", rule(RUNS_PANEL, ADMINS, query="panel={panel}")),
     ("reports.export", rule(RUNS_PANEL, ADMINS, query="panel={panel}")),

@@ -11,13 +11,13 @@ from __future__ import annotations
 import hashlib
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from flask import Flask
-from sqlalchemy import select, text
+from flask import Flask, url_for
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from werkzeug.routing import Rule as UrlRule
 
@@ -27,13 +27,14 @@ from tests.conftest import BACKEND, CSRF_RE, Client, _truncate_all, settings_for
 from tests.security.matrix import (
     ACTORS,
     ANONYMOUS,
+    CASE_SIGHTED,
     PARAM_RECORDS,
     RULES,
     VARIANTS,
     Outcome,
     Rule,
 )
-from tests.security.world import MatrixWorld
+from tests.security.world import VICTIM_NAME, MatrixWorld
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
@@ -56,6 +57,7 @@ class Matrix:
     app: Flask
     world: MatrixWorld
     clients: dict[str, Client]
+    sightings: set[tuple[str, str]] = field(default_factory=set)  # (endpoint, actor)
 
 
 @pytest.fixture(scope="module")
@@ -95,8 +97,6 @@ def _url(app: Flask, url_rule: UrlRule, entry: Rule, ids: dict[str, Any]) -> str
         assert record, f"{url_rule.endpoint}: no record for URL parameter {name!r}"
         values[name] = ids[record]
     with app.test_request_context():
-        from flask import url_for
-
         url = url_for(url_rule.endpoint, **values)
     return f"{url}?{entry.query.format(**ids)}" if entry.query else url
 
@@ -145,9 +145,7 @@ def _request(m: Matrix, actor: str, entry: Rule, method: str, url: str) -> Any:
 
 def test_every_route_has_an_entry_in_the_matrix(matrix: Matrix) -> None:
     missing = missing_entries(matrix.app)
-    assert not missing, "Add these routes to tests/security/matrix.py RULES: " + ", ".join(
-        missing
-    )
+    assert not missing, "Add these routes to tests/security/matrix.py RULES: " + ", ".join(missing)
     assert not stale_entries(matrix.app), "Matrix entries for routes that no longer exist"
 
 
@@ -171,7 +169,12 @@ def _check(m: Matrix, url_rule: UrlRule, method: str, entry: Rule) -> tuple[int,
     wrong = []
     for actor in actors:
         expected = entry.expected(actor)
-        got = outcome_of(_request(m, actor, entry, method, url), method)
+        response = _request(m, actor, entry, method, url)
+        got = outcome_of(response, method)
+        if VICTIM_NAME.encode() in response.get_data():
+            m.sightings.add((url_rule.endpoint, actor))
+            if actor not in CASE_SIGHTED:
+                wrong.append(f"{method} {url} ({url_rule.endpoint}) shows the victim to {actor}")
         if got != expected:
             wrong.append(f"{method} {url} ({url_rule.endpoint}) as {actor}: {got}, not {expected}")
         if actor == last_refused and fingerprint(engine) != before:
@@ -194,6 +197,9 @@ def test_every_route_answers_every_actor_as_the_matrix_says(matrix: Matrix) -> N
         count, differences = _check(matrix, url_rule, method, entry)
         checked += count
         wrong += differences
+    # The name probe means something: the case's own pages do show it to its people.
+    assert ("referrals.view", "member_on_panel") in matrix.sightings
+    assert ("actions.view", "action_owner") in matrix.sightings
     assert not wrong, f"{len(wrong)} of {checked} answers differ from the matrix:\n" + "\n".join(
         wrong
     )

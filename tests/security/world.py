@@ -32,6 +32,7 @@ from tests.meeting_factories import make_action, make_agenda_item, make_meeting,
 from tests.referrals.helpers import make_incident, make_person, make_referral
 
 CALENDAR_TOKEN = "matrix-calendar-token-for-the-north-member"
+VICTIM_NAME = "Orla Quenby-Matrix"  # fictional; must show only to those with a reason
 
 
 class MatrixWorld:
@@ -72,9 +73,9 @@ class MatrixWorld:
         panel_n = make_panel(db, [north], [police_n, housing_n], name="North MARAC")
         make_panel(db, [south], [police_s, housing_s], name="South MARAC")
 
-        person = make_person(db, "Matrix Victim")
+        person = make_person(db, VICTIM_NAME)
         person.created_by_id = owner.id
-        twin = make_person(db, "Matrix Victim")
+        twin = make_person(db, VICTIM_NAME)
         incident = make_incident(db, owner, person, north)
         make_incident(db, owner, twin, north)
         draft = make_assessment(db, owner, incident, AssessmentStatus.DRAFT)

@@ -5,6 +5,10 @@ any route without one, so a new route is a one-line addition here. An entry name
 actors allowed (sets below, or actor names) and, when it matters, the record each URL
 parameter points at and the outcome for everyone else. Actors are the users of
 `tests.security.world.MatrixWorld`, named by their relation to its records.
+
+A new route is one line, e.g. `"accounts.two_factor": rule(EVERYONE),` or
+`"referrals.export": rule(REFERRER_OWNER, RUNS_PANEL),`; a URL parameter not in
+`PARAM_RECORDS` also needs a record in the world.
 """
 
 from __future__ import annotations

@@ -149,7 +149,7 @@ def test_every_route_has_an_entry_in_the_matrix(matrix: Matrix) -> None:
     assert not stale_entries(matrix.app), "Matrix entries for routes that no longer exist"
 
 
-def test_a_route_without_an_entry_is_reported(backend: str, tmp_path: Any) -> None:
+def test_a_route_without_an_entry_is_reported(tmp_path: Any) -> None:
     app = create_app(settings_for(f"sqlite:///{tmp_path / 'unused.db'}"))
     assert missing_entries(app) == []
     app.add_url_rule("/matrix-probe/<int:thing_id>", "probe.unlisted", lambda thing_id: "")

@@ -1,0 +1,193 @@
+"""The fixture world of the authorisation matrix: one real record for every relation.
+
+Two areas (north, south), each with a panel of one police and one housing agency; in
+the north a case the panel heard at a held meeting (with issued minutes and an action
+named to a housing officer) and listed again on today's published agenda. Every actor
+of `tests.security.matrix.ACTORS` is a user here, related to those records as its name
+says: `referrer_owner` recorded the incident, assessed it and referred the case.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from marac.accounts.models import AgencyType, Role, User
+from marac.assessments.models import AssessmentStatus
+from marac.db import utcnow
+from marac.formatting import uk_today
+from marac.incidents.models import LocalStrand
+from marac.meetings.models import Attendee
+from marac.minutes import lifecycle
+from marac.minutes.models import DocumentKind
+from marac.notify.models import Notification
+from marac.panels.models import AgendaStatus, CalendarFeed, MeetingStatus
+from marac.referrals.models import ReferralStatus
+from marac.reports.models import PartnershipTarget
+from tests.assessments.helpers import make_assessment
+from tests.factories import make_agency, make_area, make_user
+from tests.meeting_factories import make_action, make_agenda_item, make_meeting, make_panel
+from tests.referrals.helpers import make_incident, make_person, make_referral
+
+CALENDAR_TOKEN = "matrix-calendar-token-for-the-north-member"
+VICTIM_NAME = "Orla Quenby-Matrix"  # fictional; must show only to those with a reason
+
+
+class MatrixWorld:
+    """Builds the records; `users` maps actor names to users, `ids` record names to ids."""
+
+    def __init__(self, db: Session) -> None:
+        today = uk_today()
+        north = make_area(db, "North", districts="AK1 AK2")
+        south = make_area(db, "South", districts="ZZ9")
+        police_n = make_agency(db, "North Police", AgencyType.POLICE)
+        police_s = make_agency(db, "South Police", AgencyType.POLICE)
+        housing_n = make_agency(db, "North Homes", AgencyType.HOUSING)
+        housing_s = make_agency(db, "South Homes", AgencyType.HOUSING)
+        csu = make_agency(db, "Community Safety Unit", AgencyType.POLICE)
+
+        def user(role: Role, agency: Any, **kw: Any) -> User:
+            return make_user(db, role, agency=agency, **kw)
+
+        coordinator_n = user(Role.COORDINATOR, csu)
+        coordinator_s = user(Role.COORDINATOR, csu)
+        coordinator_n.areas = [north]
+        coordinator_s.areas = [south]
+        owner = user(Role.REFERRER, police_n)
+        self.users: dict[str, User] = {
+            "referrer_owner": owner,
+            "referrer_same_agency": user(Role.REFERRER, police_n),
+            "referrer_other_agency": user(Role.REFERRER, police_s),
+            "supervisor_same_agency": user(Role.REFERRER, police_n, supervisor=True),
+            "supervisor_other_agency": user(Role.REFERRER, police_s, supervisor=True),
+            "member_on_panel": user(Role.MEMBER, police_n),
+            "member_off_panel": user(Role.MEMBER, police_s),
+            "coordinator_same_area": coordinator_n,
+            "coordinator_other_area": coordinator_s,
+            "action_owner": user(Role.REFERRER, housing_n),
+            "admin": user(Role.ADMIN, csu),
+        }
+        spare_user = user(Role.REFERRER, housing_s)
+        panel_n = make_panel(db, [north], [police_n, housing_n], name="North MARAC")
+        make_panel(db, [south], [police_s, housing_s], name="South MARAC")
+
+        person = make_person(db, VICTIM_NAME)
+        person.created_by_id = owner.id
+        twin = make_person(db, VICTIM_NAME)
+        incident = make_incident(db, owner, person, north)
+        make_incident(db, owner, twin, north)
+        draft = make_assessment(db, owner, incident, AssessmentStatus.DRAFT)
+        submitted = make_assessment(db, owner, incident, AssessmentStatus.SUBMITTED)
+        endorsed = make_assessment(db, owner, incident, AssessmentStatus.ENDORSED)
+
+        def referral(status: ReferralStatus, **kw: Any) -> Any:
+            return make_referral(
+                db, person, north, status=status, referrer=owner, risk_level="high", **kw
+            )
+
+        heard = referral(ReferralStatus.HEARD, assessment_id=endorsed.id)
+        accepted = referral(ReferralStatus.ACCEPTED)
+        new = referral(ReferralStatus.NEW)
+        more_info = referral(ReferralStatus.MORE_INFO)
+        declined = referral(ReferralStatus.DECLINED)
+        closed = referral(ReferralStatus.CLOSED)
+
+        held = make_meeting(
+            db,
+            panel_n,
+            today - timedelta(days=42),
+            agenda_status=AgendaStatus.PUBLISHED.value,
+            status=MeetingStatus.HELD.value,
+            record_completed_at=utcnow(),
+        )
+        held_item = make_agenda_item(
+            db, held, heard, 1, risk_level_after="medium", decision="review"
+        )
+        # A closed case stays listed on the held meeting: members lose sight of it.
+        make_agenda_item(db, held, closed, 2, risk_level_after="low", decision="close")
+        meeting = make_meeting(db, panel_n, today, agenda_status=AgendaStatus.PUBLISHED.value)
+        item = make_agenda_item(db, meeting, heard, 1, kind="review")
+        # The next meeting's agenda is built but not published: members see no case on it.
+        draft_meeting = make_meeting(db, panel_n, today + timedelta(days=42))
+        draft_item = make_agenda_item(db, draft_meeting, accepted, 1)
+        action = make_action(
+            db,
+            heard,
+            housing_n,
+            held,
+            agenda_item_id=held_item.id,
+            officer_id=self.users["action_owner"].id,
+            description="Fit a door camera at the victim's home",
+        )
+        attendee = Attendee(meeting_id=meeting.id, agency_id=police_n.id, name="Inspector Hale")
+        notification = Notification(
+            user_id=owner.id, kind="more_info", reference=more_info.reference, link="/"
+        )
+        strand = LocalStrand(area_id=north.id, name="Alternative subcultures")
+        target = PartnershipTarget(
+            name="More referrals",
+            area_id=north.id,
+            baseline_start=date(2025, 1, 1),
+            baseline_end=date(2025, 12, 31),
+            change_percent=50,
+            measured_start=date(2026, 1, 1),
+            measured_end=date(2026, 12, 31),
+        )
+        spare_target = PartnershipTarget(
+            name="Spare target to delete",
+            baseline_start=date(2025, 1, 1),
+            baseline_end=date(2025, 12, 31),
+            change_percent=10,
+            measured_start=date(2026, 1, 1),
+            measured_end=date(2026, 12, 31),
+        )
+        feed = CalendarFeed(user_id=self.users["member_on_panel"].id, token=CALENDAR_TOKEN)
+        db.add_all([attendee, notification, strand, target, spare_target, feed])
+        db.commit()
+
+        lifecycle.approve(db, held, coordinator_n)
+        lifecycle.issue(db, held, coordinator_n, today)
+        db.commit()
+        documents = {(d.kind, d.agency_id): d for d in lifecycle.issued_documents(db, held.id)}
+        full = documents[(DocumentKind.FULL.value, None)]
+        extract = documents[(DocumentKind.EXTRACT.value, housing_n.id)]
+
+        self.ids: dict[str, int | str] = {
+            "agency": police_n.id,
+            "area": north.id,
+            "strand": strand.id,
+            "user": spare_user.id,
+            "person": person.id,
+            "twin": twin.id,
+            "incident": incident.id,
+            "draft_assessment": draft.id,
+            "submitted_assessment": submitted.id,
+            "endorsed_assessment": endorsed.id,
+            "referral": heard.id,
+            "accepted_referral": accepted.id,
+            "new_referral": new.id,
+            "more_info_referral": more_info.id,
+            "declined_referral": declined.id,
+            "closed_referral": closed.id,
+            "panel": panel_n.id,
+            "meeting": meeting.id,
+            "item": item.id,
+            "attendee": attendee.id,
+            "draft_meeting": draft_meeting.id,
+            "draft_item": draft_item.id,
+            "held_meeting": held.id,
+            "held_item": held_item.id,
+            "action": action.id,
+            "document": full.id,
+            "housing_extract": extract.id,
+            "notification": notification.id,
+            "target": target.id,
+            "spare_target": spare_target.id,
+            "calendar_token": CALENDAR_TOKEN,
+            "section_key": "incident",
+            "report_key": "monthly",
+            "static_file": "dist/marac.css",
+            "asset_file": "images/favicon.svg",
+        }

@@ -80,9 +80,14 @@ def enforce_login_and_idle_timeout() -> object | None:
                 "info",
             )
             return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
-    session.permanent = True
-    session["last_seen"] = now.isoformat()
+    refresh_last_activity(now)
     return None
+
+
+def refresh_last_activity(now: datetime | None = None) -> None:
+    """Restart the idle clock: every request and "Stay signed in" come through here."""
+    session.permanent = True
+    session["last_seen"] = (now or utcnow()).isoformat()
 
 
 def require(condition: bool) -> None:

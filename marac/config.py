@@ -137,10 +137,9 @@ class Settings:
             )
         if self.session_timeout_minutes < 1:
             raise ConfigError("MARAC_SESSION_TIMEOUT_MINUTES must be at least 1")
-        if not 0 < self.session_warning_seconds < self.session_timeout_minutes * 60:
-            raise ConfigError(
-                "MARAC_SESSION_WARNING_SECONDS must be more than 0 and less than the timeout"
-            )
+        if self.session_warning_seconds < 1:
+            # More than the timeout is allowed: the warning then shows as the page loads.
+            raise ConfigError("MARAC_SESSION_WARNING_SECONDS must be at least 1")
         from limits import parse_many
 
         for name, value in (

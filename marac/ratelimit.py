@@ -107,6 +107,12 @@ def init_app(app: Flask) -> None:
         RATELIMIT_KEY_PREFIX=settings.ratelimit_key_prefix,
         RATELIMIT_STRATEGY="moving-window",
         RATELIMIT_HEADERS_ENABLED=False,  # Retry-After is set on the 429 page itself
+        # If Redis stops answering, each process counts in memory until it is back:
+        # sign-in keeps working and keeps its limits, and a dead store never hangs a request.
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
+        RATELIMIT_STORAGE_OPTIONS={"socket_connect_timeout": 2, "socket_timeout": 2}
+        if settings.ratelimit_storage_url.startswith(("redis", "rediss"))
+        else {},
     )
     if settings.is_production and settings.ratelimit_storage_url.startswith("memory"):
         app.logger.warning(

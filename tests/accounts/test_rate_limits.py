@@ -138,6 +138,19 @@ def test_memory_counts_are_per_app(database_url: str) -> None:
     assert _sign_in(second.test_client(), "a@test.example", "wrong").status_code == 200  # type: ignore[arg-type]
 
 
+def test_limits_still_apply_when_redis_is_down(database_url: str) -> None:
+    """An unreachable store does not stop sign-in: each process counts in memory meanwhile."""
+    app = _app(
+        database_url,
+        ratelimit_storage_url="redis://127.0.0.1:1/0",  # nothing listens on port 1
+        ratelimit_per_address="2 per minute",
+    )
+    client: Client = app.test_client()  # type: ignore[assignment]
+    for n in range(2):
+        assert _sign_in(client, f"n{n}@test.example", "wrong-password").status_code == 200
+    _assert_too_many(_sign_in(client, "n9@test.example", "wrong-password"), 60)
+
+
 @pytest.fixture
 def redis_prefix() -> Iterator[str]:
     """A unique key prefix on the shared Redis, its keys removed afterwards.

@@ -77,6 +77,14 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app.before_request(enforce_login_and_idle_timeout)
 
     _register_blueprints(app)
+    from marac import ratelimit
+
+    ratelimit.init_app(app)  # after the blueprints: it wraps their marked views
+    if settings.breached_password_check:
+        from marac.accounts.breached import RangeCheck
+
+        # password_problem() finds it here (see marac.accounts.passwords).
+        app.extensions["marac_breach_check"] = RangeCheck(settings.breached_password_api_url)
     _register_assets(app)
     _register_template_context(app, settings)
     from marac.actions.context import overdue_actions_context

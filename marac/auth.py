@@ -82,8 +82,7 @@ def enforce_login_and_idle_timeout() -> object | None:
                 "info",
             )
             return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
-    session.permanent = True
-    session["last_seen"] = now.isoformat()
+    refresh_last_activity(now)
     return None
 
 
@@ -119,6 +118,12 @@ def _record_refusal(db: Session) -> None:
         f"Refused {request.method} {request.endpoint or 'unknown endpoint'} {request.path}",
     )
     db.commit()
+
+
+def refresh_last_activity(now: datetime | None = None) -> None:
+    """Restart the idle clock: every request and "Stay signed in" come through here."""
+    session.permanent = True
+    session["last_seen"] = (now or utcnow()).isoformat()
 
 
 def require(condition: bool) -> None:

@@ -68,6 +68,17 @@ class Settings:
     notify_api_key: str = ""
     notify_template_id: str = ""
     notify_base_url: str = "https://api.notifications.service.gov.uk"
+    # Warning before the idle sign-out (seconds before it), shown by static/js/idle-warning.js.
+    session_warning_seconds: int = 120
+    # Rate limits (marac.ratelimit): memory:// keeps counts per process; production uses Redis.
+    ratelimit_enabled: bool = True
+    ratelimit_storage_url: str = "memory://"
+    ratelimit_key_prefix: str = "marac"
+    ratelimit_per_address: str = "10 per minute; 100 per hour"
+    ratelimit_per_account: str = "5 per minute; 30 per hour"
+    # Optional k-anonymity range check of new passwords against a breached-password API.
+    breached_password_check: bool = False
+    breached_password_api_url: str = "https://api.pwnedpasswords.com/range/"
     # Proxy hops in front of the app whose X-Forwarded-For/-Proto we believe; 0 = none.
     trusted_proxies: int = 0
 
@@ -111,6 +122,17 @@ class Settings:
             notify_template_id=env.get("MARAC_NOTIFY_TEMPLATE_ID") or "",
             notify_base_url=env.get("MARAC_NOTIFY_BASE_URL") or cls.notify_base_url,
             trusted_proxies=_int(env, "MARAC_TRUSTED_PROXIES", 0),
+            session_warning_seconds=_int(env, "MARAC_SESSION_WARNING_SECONDS", 120),
+            ratelimit_enabled=_bool(env.get("MARAC_RATELIMIT_ENABLED"), True),
+            ratelimit_storage_url=env.get("MARAC_RATELIMIT_STORAGE_URL") or "memory://",
+            ratelimit_key_prefix=env.get("MARAC_RATELIMIT_KEY_PREFIX") or "marac",
+            ratelimit_per_address=env.get("MARAC_RATELIMIT_PER_ADDRESS")
+            or cls.ratelimit_per_address,
+            ratelimit_per_account=env.get("MARAC_RATELIMIT_PER_ACCOUNT")
+            or cls.ratelimit_per_account,
+            breached_password_check=_bool(env.get("MARAC_BREACHED_PASSWORD_CHECK"), False),
+            breached_password_api_url=env.get("MARAC_BREACHED_PASSWORD_API_URL")
+            or cls.breached_password_api_url,
         )
         settings.check()
         return settings
@@ -126,6 +148,21 @@ class Settings:
             )
         if self.session_timeout_minutes < 1:
             raise ConfigError("MARAC_SESSION_TIMEOUT_MINUTES must be at least 1")
+        if self.session_warning_seconds < 1:
+            # More than the timeout is allowed: the warning then shows as the page loads.
+            raise ConfigError("MARAC_SESSION_WARNING_SECONDS must be at least 1")
+        from limits import parse_many
+
+        for name, value in (
+            ("MARAC_RATELIMIT_PER_ADDRESS", self.ratelimit_per_address),
+            ("MARAC_RATELIMIT_PER_ACCOUNT", self.ratelimit_per_account),
+        ):
+            try:
+                parse_many(value)
+            except ValueError as exc:
+                raise ConfigError(
+                    f"{name} must be limits such as '10 per minute; 100 per hour', not {value!r}"
+                ) from exc
         if self.lockout_attempts < 1:
             raise ConfigError("MARAC_LOCKOUT_ATTEMPTS must be at least 1")
         if self.trusted_proxies < 0:

@@ -104,6 +104,10 @@ def settings_for(database_url: str, **changes: Any) -> Settings:
         "database_url": database_url,
         "secret_key": TEST_SECRET,
         "council_name": "Testshire District Council",
+        # Limits stay on in every test, high enough for the sign-ins tests make; the rate
+        # limit tests set low ones.
+        "ratelimit_per_address": "1000 per minute",
+        "ratelimit_per_account": "1000 per minute",
     }
     values.update(changes)
     return Settings(**values)

@@ -28,8 +28,10 @@ from marac.accounts.passwords import (
     verify_password,
 )
 from marac.audit import record
+from marac.auth import refresh_last_activity
 from marac.db import db_session, utcnow
 from marac.formatting import format_time
+from marac.ratelimit import per_account, per_address, signed_in_user, submitted_email
 
 bp = Blueprint("accounts", __name__)
 
@@ -46,6 +48,8 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
+@per_address()
+@per_account(submitted_email("email"))
 def login() -> str | Response:
     if current_user.is_authenticated:
         return redirect(url_for("home.dashboard"))
@@ -95,8 +99,7 @@ def login() -> str | Response:
             db.commit()
             session.clear()  # a fresh session on sign-in: no fixation
             login_user(user)
-            session.permanent = True
-            session["last_seen"] = now.isoformat()
+            refresh_last_activity()
             return redirect(_safe_next(request.args.get("next")))
     return render_template("accounts/login.html", form=form)
 
@@ -113,6 +116,8 @@ def logout() -> Response:
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
+@per_address()
+@per_account(signed_in_user)
 def change_password() -> str | Response:
     form = ChangePasswordForm()
     if form.validate_on_submit():
@@ -136,3 +141,10 @@ def change_password() -> str | Response:
                 flash("Your password has been changed.", "success")
                 return redirect(url_for("home.dashboard"))
     return render_template("accounts/change_password.html", form=form)
+
+
+@bp.route("/session/keep-alive", methods=["POST"])
+def keep_alive() -> Response:
+    """Stay signed in, from the idle warning: the session's clock starts again."""
+    refresh_last_activity()
+    return Response(status=204)

@@ -159,6 +159,22 @@ def test_change_password_checks_current_and_policy(db: Session, login) -> None:
     login(user, new)
 
 
+def test_change_password_refuses_repeated_and_common_passwords(db: Session, login) -> None:
+    client = login(make_user(db))
+    for new, message in (
+        ("aaaaaaaaaaaa", "Password must not be one character repeated"),
+        ("password1234", "Password is on a list of common passwords; try three random words"),
+    ):
+        response = client.submit(
+            "/account/password",
+            {"current_password": PASSWORD, "new_password": new, "confirm_password": new},
+        )
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert message in page
+        assert 'href="#new_password"' in page
+
+
 def test_password_hashes_use_a_modern_algorithm(db: Session) -> None:
     user = make_user(db)
     assert user.password_hash.startswith("scrypt:")

@@ -66,6 +66,8 @@ class Settings:
     notify_api_key: str = ""
     notify_template_id: str = ""
     notify_base_url: str = "https://api.notifications.service.gov.uk"
+    # Encrypts identity providers' client secrets at rest; empty: derived from secret_key.
+    sso_key: str = ""
 
     @property
     def is_production(self) -> bool:
@@ -100,6 +102,7 @@ class Settings:
             notify_api_key=env.get("MARAC_NOTIFY_API_KEY") or "",
             notify_template_id=env.get("MARAC_NOTIFY_TEMPLATE_ID") or "",
             notify_base_url=env.get("MARAC_NOTIFY_BASE_URL") or cls.notify_base_url,
+            sso_key=env.get("MARAC_SSO_KEY") or "",
         )
         settings.check()
         return settings

@@ -115,7 +115,9 @@ class OidcProvider:
         self.users: dict[str, ProviderUser] = {}
         self.codes: dict[str, _Code] = {}
         self.token_requests = 0
+        self.authorize_requests: list[dict[str, str]] = []
         self.issuer = ""  # set once the server has a port
+        self.issuer_override = ""  # discovery names another issuer: a misconfigured provider
         self.app = self._build_app()
 
     def add_user(self, email: str, **claims: Any) -> ProviderUser:
@@ -193,7 +195,7 @@ class OidcProvider:
         def discovery() -> Any:
             return jsonify(
                 {
-                    "issuer": provider.issuer,
+                    "issuer": provider.issuer_override or provider.issuer,
                     "authorization_endpoint": f"{provider.issuer}/authorize",
                     "token_endpoint": f"{provider.issuer}/token",
                     "jwks_uri": f"{provider.issuer}/jwks",
@@ -216,17 +218,20 @@ class OidcProvider:
         @app.route("/authorize", methods=["GET", "POST"])
         def authorize() -> Any:
             if request.method == "GET":
+                provider.authorize_requests.append(request.args.to_dict())
                 try:
                     server.get_consent_grant(end_user=None)
                 except Exception as error:  # the test provider shows what was wrong
                     return f"<p>Bad authorization request: {escape(str(error))}</p>", 400
                 return _login_page(request.full_path)
             if request.form.get("action") == "cancel":
-                return server.create_authorization_response(grant_user=None)
+                grant = server.get_consent_grant(end_user=None)
+                return server.create_authorization_response(grant=grant, grant_user=None)
             user = provider.users.get((request.form.get("email") or "").strip().lower())
             if user is None:
                 return _login_page(request.full_path, "No such user at this provider"), 200
-            return server.create_authorization_response(grant_user=user)
+            grant = server.get_consent_grant(end_user=user)
+            return server.create_authorization_response(grant=grant, grant_user=user)
 
         @app.post("/token")
         def token() -> Any:

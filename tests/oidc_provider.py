@@ -1,7 +1,7 @@
 """A real OpenID Connect provider for the tests, built with Authlib's server side.
 
 It serves discovery, JWKS, an authorize endpoint with a plain login form, and a token
-endpoint issuing RS256-signed ID tokens (a fresh RSA key per provider), over real HTTP
+endpoint issuing RS256-signed ID tokens (an RSA key made at start), over real HTTP
 on 127.0.0.1. Tests add users (email, `amr`, `tid`, ...) and can make it misbehave
 (sign with a key it does not publish) to prove the app checks what it receives.
 Test-only: it accepts any redirect URI the registered client asks for.
@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from html import escape
 from typing import Any
 
@@ -103,13 +104,20 @@ class _Code:
         return self.user.amr
 
 
+@cache
+def _keys() -> tuple[RSAKey, RSAKey]:
+    """The signing key and a rogue one with the same kid, made once per run (RSA is slow)."""
+    return tuple(  # type: ignore[return-value]
+        RSAKey.generate_key(2048, parameters={"kid": "test-key-1"}, private=True) for _ in "ab"
+    )
+
+
 class OidcProvider:
     """The provider's state: its key, client, users and the codes it has issued."""
 
     def __init__(self) -> None:
-        self.key = RSAKey.generate_key(2048, parameters={"kid": "test-key-1"}, private=True)
-        # Same kid, different key: an ID token the published JWKS cannot verify.
-        self.rogue_key = RSAKey.generate_key(2048, parameters={"kid": "test-key-1"}, private=True)
+        # The rogue key has the same kid: an ID token the published JWKS cannot verify.
+        self.key, self.rogue_key = _keys()
         self.sign_with_rogue_key = False
         self.client = _Client("marac-test-client", secrets.token_urlsafe(24))
         self.users: dict[str, ProviderUser] = {}
@@ -232,6 +240,10 @@ class OidcProvider:
                 return _login_page(request.full_path, "No such user at this provider"), 200
             grant = server.get_consent_grant(end_user=user)
             return server.create_authorization_response(grant=grant, grant_user=user)
+
+        @app.get("/favicon.ico")
+        def favicon() -> Any:
+            return "", 204  # browsers ask for one; a 404 would show as a console error
 
         @app.post("/token")
         def token() -> Any:

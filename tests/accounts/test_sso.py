@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from marac.accounts.models import Agency, Role, User
 from marac.accounts.sso_models import IdentityProvider, SsoIdentity
-from marac.accounts.sso_rules import SecretBox
+from marac.accounts.sso_rules import SecretBox, SecretUnreadable
 from marac.audit.models import AuditEvent
 from tests.conftest import TEST_SECRET, Client, _csrf
 from tests.factories import make_agency, make_user
@@ -447,3 +447,60 @@ def test_sign_in_page_offers_single_sign_on(client: Client) -> None:
     page = client.get("/sign-in").get_data(as_text=True)
     assert 'href="/sign-in/organisation"' in page
     assert "Sign in with your organisation's account" in page
+
+
+def test_secret_encrypted_under_another_key_gives_a_clear_page(
+    client: Client, db: Session, oidc: OidcProvider, police: Agency
+) -> None:
+    add_provider(
+        db,
+        oidc,
+        police,
+        client_secret_encrypted=SecretBox("an old secret key").encrypt(oidc.client.client_secret),
+    )
+    token = _csrf(client.get("/sign-in/organisation").get_data(as_text=True))
+    response = client.post(
+        "/sign-in/organisation", data={"email": f"ada@{DOMAIN}", "csrf_token": token}
+    )
+    assert_refused(client, response, db, "sso_secret_unreadable", 503)
+    assert "need to be entered again" in response.get_data(as_text=True)
+
+
+def test_a_separate_sso_key_encrypts_the_secrets(
+    database_url: str, db: Session, oidc: OidcProvider, police: Agency
+) -> None:
+    """With MARAC_SSO_KEY set, secrets are under that key and the flow still works."""
+    from marac import create_app
+    from tests.conftest import settings_for
+
+    sso_key = "a-separate-key-for-client-secrets-only"
+    app = create_app(settings_for(database_url, sso_key=sso_key))
+    app.test_client_class = Client
+    admin = make_user(db, Role.ADMIN)
+    member = make_user(db, agency=police, email=f"ada@{DOMAIN}", name="Ada Byron")
+    oidc.add_user(member.email, amr=["mfa"])
+    admin_client: Client = app.test_client().login(admin.email)  # type: ignore[attr-defined]
+    saved = admin_client.submit(
+        "/admin/identity-providers/new",
+        {
+            "agency_id": police.id,
+            "display_name": "Test Police account",
+            "issuer": oidc.issuer,
+            "client_id": oidc.client.client_id,
+            "client_secret": oidc.client.client_secret,
+            "email_domains": DOMAIN,
+            "trust_mfa": "y",
+            "enabled": "y",
+        },
+    )
+    assert saved.status_code == 302, saved.get_data(as_text=True)[:3000]
+    stored = db.scalar(select(IdentityProvider.client_secret_encrypted))
+    assert stored is not None and oidc.client.client_secret not in stored
+    assert SecretBox(sso_key).decrypt(stored) == oidc.client.client_secret
+    with pytest.raises(SecretUnreadable):
+        SecretBox(TEST_SECRET).decrypt(stored)
+
+    user_client: Client = app.test_client()  # type: ignore[assignment]
+    assert full_flow(user_client, member.email).status_code == 302
+    assert signed_in_name(user_client) == "Ada Byron"
+    app.extensions["marac_db"].engine.dispose()

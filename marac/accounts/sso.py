@@ -33,6 +33,7 @@ from marac.accounts.sso_rules import (
     mfa_asserted,
     normalise_issuer,
 )
+from marac.accounts.views import _safe_next as safe_next
 from marac.audit import record
 from marac.db import db_session, utcnow
 
@@ -62,7 +63,7 @@ def oauth_client(provider: IdentityProvider) -> FlaskOAuth2App:
         client_id=provider.client_id,
         client_secret=secret_box().decrypt(provider.client_secret_encrypted),
         server_metadata_url=discovery_url(provider.issuer),
-        client_kwargs={"scope": SCOPE, "code_challenge_method": "S256", "timeout": 10},
+        client_kwargs={"scope": SCOPE, "code_challenge_method": "S256", "default_timeout": 10},
     )
 
 
@@ -84,9 +85,8 @@ def providers_for_domain(domain: str) -> list[IdentityProvider]:
 
 
 def _safe_next(target: str | None) -> str | None:
-    from marac.accounts.views import _safe_next as safe
-
-    return safe(target) if target else None
+    """A path on this site to return to after signing in, or None for the home page."""
+    return safe_next(target) if target else None
 
 
 def _problem(title: str, message: str, status: int) -> tuple[str, int]:

@@ -15,6 +15,7 @@ from marac.accounts.sso_models import IdentityProvider, SsoIdentity
 from marac.accounts.sso_rules import SecretBox
 from tests.conftest import TEST_SECRET
 from tests.e2e.axe import assert_accessible
+from tests.e2e.helpers import SignIn
 from tests.factories import make_agency, make_user
 from tests.oidc_provider import OidcProvider, running_provider
 
@@ -94,3 +95,34 @@ def test_unknown_account_sees_a_refusal_page(
         "You cannot sign in with your organisation's account"
     )
     expect(page.get_by_role("link", name="Go to the sign-in page")).to_be_visible()
+
+
+@pytest.mark.browser
+def test_admin_adds_a_provider(page: Page, sign_in: SignIn, db: Session) -> None:
+    """The admin form, with its errors, is accessible; the saved secret is never shown."""
+    make_agency(db, name="Northmoor Police")
+    sign_in(page, make_user(db, Role.ADMIN, name="Ida Admin"))
+
+    page.get_by_role("link", name="Agencies").first.click()
+    page.get_by_role("link", name="Single sign-on providers").click()
+    page.get_by_role("link", name="Add a provider").click()
+    page.get_by_label("Agency").select_option(label="Northmoor Police")
+    page.get_by_label("Name shown to users").fill("Northmoor Police account")
+    page.get_by_label("Issuer URL").fill("http://login.example.com/tenant")
+    page.get_by_label("Client ID").fill("client-1")
+    page.get_by_label("Client secret").fill("very-secret-value")
+    page.get_by_label("Allowed email domains").fill("police.example")
+    page.get_by_role("button", name="Save provider").click()
+
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_contain_text("The issuer must start with https://")
+    assert_accessible(page)
+    page.get_by_label("Issuer URL").fill("https://login.example.com/tenant/v2.0")
+    page.get_by_label("Client secret").fill("very-secret-value")
+    page.get_by_role("button", name="Save provider").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Single sign-on providers")
+    page.get_by_role("link", name="Northmoor Police account").click()
+    expect(page.get_by_text("A secret is saved")).to_be_visible()
+    assert "very-secret-value" not in page.content()
+    assert_accessible(page)

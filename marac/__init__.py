@@ -104,6 +104,8 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from marac.accounts.admin_views import bp as admin_bp
+    from marac.accounts.sso import bp as sso_bp
+    from marac.accounts.sso_admin import bp as sso_admin_bp
     from marac.accounts.views import bp as accounts_bp
     from marac.actions.views import bp as actions_bp
     from marac.assessments.views import bp as assessments_bp
@@ -137,6 +139,8 @@ def _register_blueprints(app: Flask) -> None:
         people_bp,
         referrals_bp,
         reports_bp,
+        sso_bp,
+        sso_admin_bp,
     ):
         app.register_blueprint(bp)
 

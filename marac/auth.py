@@ -35,6 +35,8 @@ PUBLIC_ENDPOINTS = frozenset(
         "static",
         "assets",
         "accounts.login",
+        "sso.start",  # single sign-on with an agency's provider
+        "sso.callback",
         "pages.accessibility",
         "pages.privacy",
         "health.healthz",

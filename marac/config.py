@@ -86,6 +86,8 @@ class Settings:
     def migration_url(self) -> str:
         """Migrations run as the schema owner; the app itself may run as a lesser role."""
         return self.migration_database_url or self.database_url
+    # Encrypts identity providers' client secrets at rest; empty: derived from secret_key.
+    sso_key: str = ""
 
     @property
     def is_production(self) -> bool:
@@ -133,6 +135,7 @@ class Settings:
             breached_password_check=_bool(env.get("MARAC_BREACHED_PASSWORD_CHECK"), False),
             breached_password_api_url=env.get("MARAC_BREACHED_PASSWORD_API_URL")
             or cls.breached_password_api_url,
+            sso_key=env.get("MARAC_SSO_KEY") or "",
         )
         settings.check()
         return settings

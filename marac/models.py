@@ -1,6 +1,7 @@
 """Imports every model so Alembic and the tests see the whole schema."""
 
 from marac.accounts.models import Agency, Area, User, user_area
+from marac.accounts.sso_models import IdentityProvider, SsoIdentity
 from marac.actions.models import Action, ActionReview, ActionUpdate
 from marac.assessments.models import RiskAssessment, RiskMeasure
 from marac.audit.models import AuditChainHead, AuditEvent
@@ -36,6 +37,7 @@ __all__ = [
     "CaseInformation",
     "CaseResearch",
     "DuplicateDismissal",
+    "IdentityProvider",
     "Incident",
     "IncidentStrand",
     "IssuedDocument",
@@ -56,6 +58,7 @@ __all__ = [
     "RepeatSettings",
     "RiskAssessment",
     "RiskMeasure",
+    "SsoIdentity",
     "TriggerSettings",
     "User",
     "panel_agency",

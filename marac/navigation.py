@@ -84,7 +84,12 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         "Reports", "reports.index", frozenset({Role.COORDINATOR, Role.ADMIN}), section="reports."
     ),
     NavItem("Users", "admin.users", frozenset({Role.ADMIN}), section="admin.user"),
-    NavItem("Agencies", "admin.agencies", frozenset({Role.ADMIN}), section="admin.agenc"),
+    NavItem(
+        "Agencies",
+        "admin.agencies",
+        frozenset({Role.ADMIN}),
+        section=("admin.agenc", "sso_admin."),  # single sign-on providers are per agency
+    ),
     NavItem("Areas", "admin.areas", frozenset({Role.ADMIN}), section="admin.area"),
     NavItem("Audit log", "audit.log", frozenset({Role.ADMIN}), section="audit"),
     NavItem("Outbox", "notify.outbox", frozenset({Role.ADMIN}), section="notify.outbox"),

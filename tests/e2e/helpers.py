@@ -31,11 +31,11 @@ def sign_in_with_form(
     # exact: GOV.UK's password reveal button is labelled "Show password".
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in", exact=True).click()
-    page.wait_for_load_state()
+    # Either the next step's code field or the sign-in page's error summary.
+    page.locator("input#code, .govuk-error-summary").first.wait_for()
     if not page.url.split("?")[0].endswith("/sign-in/code"):
         return
     code, step = unused_code(secret, _last_step.get(email.lower()))
     _last_step[email.lower()] = step
     page.get_by_label("Code from your authenticator app", exact=True).fill(code)
     page.get_by_role("button", name="Continue", exact=True).click()
-    page.wait_for_load_state()

@@ -12,11 +12,19 @@ from datetime import datetime
 from functools import wraps
 from typing import ParamSpec, TypeVar
 
-from flask import abort, current_app, flash, redirect, request, session, url_for
-from flask_login import LoginManager, current_user, logout_user
+from flask import abort, current_app, flash, g, redirect, request, session, url_for
+from flask_login import LoginManager, current_user
 from sqlalchemy.orm import Session
 
 from marac.accounts.models import Role, User
+from marac.accounts.sessions import find_session, is_idle, needs_touch
+from marac.accounts.signin import (
+    SECOND_FACTOR_ENDPOINTS,
+    SESSION_TOKEN_KEY,
+    current_session,
+    end_session,
+    second_factor_endpoint,
+)
 from marac.audit import record
 from marac.db import db_session, utcnow
 
@@ -35,6 +43,7 @@ PUBLIC_ENDPOINTS = frozenset(
         "static",
         "assets",
         "accounts.login",
+        "accounts.accept_invitation",
         "sso.start",  # single sign-on with an agency's provider
         "sso.callback",
         "pages.accessibility",
@@ -47,43 +56,49 @@ PUBLIC_ENDPOINTS = frozenset(
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
-    """Load by "id:version" so a password change or deactivation ends other sessions."""
-    try:
-        raw_id, raw_version = user_id.split(":", 1)
-        uid, version = int(raw_id), int(raw_version)
-    except ValueError:
+    """The user of the cookie's live `user_session` row: revoked rows open nothing."""
+    row = find_session(db_session(), session.get(SESSION_TOKEN_KEY))
+    if row is None:
         return None
-    user = db_session().get(User, uid)
-    if user is None or user.session_version != version or not user.active:
+    user = row.user
+    # The version check also ends sessions at once when a role or agency changes.
+    if user.get_id() != user_id or not user.active:
         return None
+    g.user_session = row
     return user
 
 
 def enforce_login_and_idle_timeout() -> object | None:
-    """Before every request: require sign-in and sign out after inactivity."""
+    """Before every request: require sign-in, the second factor, and recent activity.
+
+    Idleness is measured from the session row, not the cookie, so a copied cookie does
+    not outlive the timeout; last-seen is written at most once a minute.
+    """
     endpoint = request.endpoint or ""
     if endpoint in PUBLIC_ENDPOINTS:
         return None
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
+    row = current_session()
+    if row is None:  # signed in without a session row: never valid
+        end_session(None)
+        return login_manager.unauthorized()
+    db = db_session()
     timeout = current_app.permanent_session_lifetime
     now = utcnow()
-    last_seen = session.get("last_seen")
-    if last_seen is not None:
-        try:
-            idle = now - datetime.fromisoformat(last_seen)
-        except (TypeError, ValueError):
-            idle = timeout
-        if idle >= timeout:
-            logout_user()
-            session.clear()
-            minutes = int(timeout.total_seconds() // 60)
-            flash(
-                f"You were signed out because you did nothing for {minutes} minutes. "
-                "Sign in again to continue.",
-                "info",
-            )
-            return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+    if is_idle(row, now, timeout):
+        record(db, "session_timed_out", "user", current_user.id, "Signed out after inactivity")
+        end_session(row)
+        db.commit()
+        minutes = int(timeout.total_seconds() // 60)
+        flash(
+            f"You were signed out because you did nothing for {minutes} minutes. "
+            "Sign in again to continue.",
+            "info",
+        )
+        return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+    if row.second_factor_at is None and endpoint not in SECOND_FACTOR_ENDPOINTS:
+        return redirect(url_for(second_factor_endpoint(current_user)))  # type: ignore[arg-type]
     refresh_last_activity(now)
     return None
 
@@ -122,10 +137,20 @@ def _record_refusal(db: Session) -> None:
     db.commit()
 
 
-def refresh_last_activity(now: datetime | None = None) -> None:
-    """Restart the idle clock: every request and "Stay signed in" come through here."""
+def refresh_last_activity(now: datetime | None = None, *, force: bool = False) -> None:
+    """Restart the idle clock on the server-side session row.
+
+    Every request comes through here, writing at most once a minute; "Stay signed in"
+    (the idle warning) forces the write.
+    """
+    row = current_session()
+    if row is None:
+        return
+    now = now or utcnow()
+    if force or needs_touch(row, now):
+        row.last_seen_at = now
+        db_session().commit()
     session.permanent = True
-    session["last_seen"] = (now or utcnow()).isoformat()
 
 
 def require(condition: bool) -> None:

@@ -106,7 +106,11 @@ def create_user(
     supervisor: bool,
     password: str | None,
 ) -> None:
-    """Create a user; asks for anything not given as an option."""
+    """Create a user (the first admin); asks for anything not given as an option.
+
+    The user sets up their authenticator app at first sign-in. After the first admin,
+    admins add people from the Users page, which emails them an invitation.
+    """
     from marac.accounts.models import Agency, AgencyType, User
     from marac.accounts.passwords import hash_password, password_problem
     from marac.audit import record
@@ -158,8 +162,9 @@ def create_user(
 def demo_data(if_empty: bool) -> None:
     """Load the fictional demo borough (safe to run again) and print the demo sign-ins."""
     from marac.accounts.models import User
+    from marac.accounts.two_factor import grouped
     from marac.db import db_session
-    from marac.demo import DEMO_PASSWORD, load_demo_data
+    from marac.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, load_demo_data
 
     db = db_session()
     if if_empty and db.scalar(select(func.count(User.id))):
@@ -172,6 +177,34 @@ def demo_data(if_empty: bool) -> None:
     click.echo("\nDemo sign-ins (password for all: " + DEMO_PASSWORD + "):")
     for line in demo_logins(db):
         click.echo("  " + line)
+    click.echo(
+        "\nSecond step: every demo user has the same authenticator secret, accepted only "
+        "when MARAC_ENV is development or test:\n  "
+        + grouped(DEMO_TOTP_SECRET)
+        + "\nAdd it to an authenticator app as a time-based key, or run `marac demo-code` "
+        "for the current code."
+    )
+
+
+@click.command("demo-code")
+@with_appcontext
+def demo_code() -> None:
+    """Print the current authenticator code of the demo users (development and test only)."""
+    from marac.accounts.two_factor import (
+        DEMO_ENVIRONMENTS,
+        DEMO_SECRET,
+        STEP_SECONDS,
+        code_at,
+        time_step,
+    )
+    from marac.db import utcnow
+
+    env = current_app.config["MARAC_SETTINGS"].env
+    if env not in DEMO_ENVIRONMENTS:
+        raise click.UsageError(f"the demo code is not accepted when MARAC_ENV is {env}")
+    now = utcnow()
+    seconds_left = STEP_SECONDS - int(now.timestamp()) % STEP_SECONDS
+    click.echo(f"{code_at(DEMO_SECRET, time_step(now))} (changes in {seconds_left} seconds)")
 
 
 @click.command("send-reminders")
@@ -233,3 +266,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(db_group)
     app.cli.add_command(create_user)
     app.cli.add_command(demo_data)
+    app.cli.add_command(demo_code)

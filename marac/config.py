@@ -86,6 +86,7 @@ class Settings:
     def migration_url(self) -> str:
         """Migrations run as the schema owner; the app itself may run as a lesser role."""
         return self.migration_database_url or self.database_url
+
     # Encrypts identity providers' client secrets at rest; empty: derived from secret_key.
     sso_key: str = ""
 

@@ -13,9 +13,12 @@ from sqlalchemy.orm import Session
 
 from marac.accounts.models import Agency, AgencyType, Area, Role, User
 from marac.accounts.passwords import hash_password
+from marac.accounts.two_factor import DEMO_SECRET
 from marac.audit import record
 
 DEMO_PASSWORD = "demo-marac-2026"  # shared by every demo user; printed by the command
+# Every demo user's authenticator secret; the app accepts it in development and test only.
+DEMO_TOTP_SECRET = DEMO_SECRET
 DEMO_DOMAIN = "ashbrook.example"  # .example is reserved: no real mailbox can match
 
 AREAS: list[tuple[str, list[str], str]] = [
@@ -136,10 +139,14 @@ def load_demo_data(db: Session) -> str:
             db.add(agencies[name])
             added["agencies"] += 1
     db.flush()
-    existing = set(db.scalars(select(User.email)))
+    existing = {u.email: u for u in db.scalars(select(User))}
     password_hash = hash_password(DEMO_PASSWORD)
     for name, local, agency, role, supervisor in USERS:
-        if _email(local) not in existing:
+        if _email(local) in existing:
+            # Demo users from before the second factor get the demo secret too.
+            if existing[_email(local)].totp_secret is None:
+                existing[_email(local)].totp_secret = DEMO_TOTP_SECRET
+        else:
             db.add(
                 User(
                     name=name,
@@ -148,6 +155,7 @@ def load_demo_data(db: Session) -> str:
                     role=role.value,
                     is_supervisor=supervisor,
                     password_hash=password_hash,
+                    totp_secret=DEMO_TOTP_SECRET,
                 )
             )
             added["users"] += 1

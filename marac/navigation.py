@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import request, url_for
+from flask import g, request, url_for
 
 from marac.accounts.models import Role
 
@@ -99,6 +99,9 @@ NAV_ITEMS: tuple[NavItem, ...] = (
 def navigation_for(user: object) -> list[dict[str, object]]:
     """govukServiceNavigation items for `user`, with the current section marked."""
     if not getattr(user, "is_authenticated", False):
+        return []
+    row = g.get("user_session")
+    if row is None or row.second_factor_at is None:  # still signing in: nowhere else to go
         return []
     endpoint = request.endpoint or ""
     items = []

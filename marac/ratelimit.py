@@ -83,6 +83,11 @@ def signed_in_user() -> str:
     return account_key(f"user:{(user_id or '').split(':')[0]}")
 
 
+def invitation_token() -> str:
+    """A key function: the invitation or reset link being used (the account it is for)."""
+    return account_key("invitation:" + str((request.view_args or {}).get("token", "")))
+
+
 def account_key(value: str) -> str:
     """A stable key for an account without writing its email into the store."""
     return "account:" + hashlib.sha256(value.encode("utf-8")).hexdigest()[:32]

@@ -17,15 +17,16 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, text
+from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session
 
 from marac import create_app, migrate
+from marac.accounts.models import User
 from marac.audit.chain import GENESIS_HASH
 from marac.config import Settings
 from marac.db import Base, make_engine
 from tests import postgres
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, unused_code
 
 BACKEND = os.environ.get("MARAC_TEST_DB", "sqlite")
 if BACKEND not in {"sqlite", "postgresql"}:
@@ -33,6 +34,7 @@ if BACKEND not in {"sqlite", "postgresql"}:
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-the-check"
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+SECRET_RE = re.compile(r'id="secret-key"[^>]*>([A-Z2-7 ]+)<')
 
 
 def pytest_report_header() -> str:
@@ -119,14 +121,39 @@ class Client(FlaskClient):
     csrf_token: str | None = None
 
     def login(self, email: str, password: str = PASSWORD) -> Client:
+        """Sign in through the real pages: password, then the authenticator code (or set-up)."""
         page = self.get("/sign-in")
         token = _csrf(page.get_data(as_text=True))
         response = self.post(
             "/sign-in", data={"email": email, "password": password, "csrf_token": token}
         )
         assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+        self.pass_second_factor(email, response.headers["Location"])
         self.csrf_token = _csrf(self.get("/").get_data(as_text=True))
         return self
+
+    def pass_second_factor(self, email: str, location: str) -> Any:
+        """Fill in the code page (or set the app up) as a person with the phone would."""
+        path = location.split("?")[0]
+        if path == "/sign-in/set-up-authenticator":
+            html = self.get(path).get_data(as_text=True)
+            secret = SECRET_RE.search(html).group(1).replace(" ", "")  # type: ignore[union-attr]
+            code, _ = unused_code(secret, None)
+            response = self.post(path, data={"code": code, "csrf_token": _csrf(html)})
+            assert "Save your recovery codes" in response.get_data(as_text=True)
+            return response
+        assert path == "/sign-in/code", location
+        html = self.get(path).get_data(as_text=True)
+        with self.application.extensions["marac_db"].sessionmaker() as db:
+            secret, last_step = db.execute(
+                select(User.totp_secret, User.totp_last_step).where(
+                    func.lower(User.email) == email.lower()
+                )
+            ).one()
+        code, _ = unused_code(secret, last_step)
+        response = self.post(path, data={"code": code, "csrf_token": _csrf(html)})
+        assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+        return response
 
     def submit(self, url: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Any:
         """POST a form with this session's CSRF token, as a browser would."""

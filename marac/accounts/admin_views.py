@@ -7,7 +7,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -20,8 +29,9 @@ from marac.accounts.forms import (
     TriggerSettingsForm,
     UserForm,
 )
-from marac.accounts.models import Agency, Area, Role, User
-from marac.accounts.passwords import hash_password, password_problem
+from marac.accounts.invitations import INVITATION_HOURS, issue_link, tell_second_factor_reset
+from marac.accounts.models import Agency, Area, InvitationKind, RecoveryCode, Role, User
+from marac.accounts.sessions import revoke_user_sessions
 from marac.audit import record
 from marac.auth import admin_required
 from marac.db import db_session, get_or_404, utcnow
@@ -82,18 +92,13 @@ def _area_choices(user: User | None) -> list[tuple[int, str]]:
     ]
 
 
+def _settings() -> Any:
+    return current_app.config["MARAC_SETTINGS"]
+
+
 def _save_user(form: UserForm, user: User | None) -> User | None:
-    """Validate the password rule and uniqueness, then save; None when the form has errors."""
+    """Check uniqueness and areas, then save (inviting a new user); None on form errors."""
     db = db_session()
-    password = form.password.data or ""
-    if user is None and not password:
-        form.password.errors.append("Enter a temporary password for the new user")
-        return None
-    if password:
-        problem = password_problem(password, email=form.email.data or "", name=form.name.data or "")
-        if problem:
-            form.password.errors.append(problem)
-            return None
     if (
         user is not None
         and user.id == current_user.id
@@ -125,25 +130,31 @@ def _save_user(form: UserForm, user: User | None) -> User | None:
         "active": bool(form.active.data),
     }
     if user is None:
-        user = User(**data, password_hash=hash_password(password), password_changed_at=utcnow())
+        # No password until the person sets one from the invitation (an empty hash never
+        # matches, see verify_password).
+        user = User(**data, password_hash="")
         user.areas = areas
         db.add(user)
         db.flush()
-        record(db, "user_created", "user", user.id, f"Created {user.email} as {user.role}")
+        issue_link(
+            db,
+            user,
+            InvitationKind.INVITATION,
+            by=current_user,  # type: ignore[arg-type]
+            service_name=_settings().service_name,
+        )
+        record(db, "user_created", "user", user.id, f"Created {user.email} as {user.role}; invited")
     else:
         changed = _changes(user, list(data), data)
         if {a.id for a in user.areas} != area_ids:
             changed.append("areas")
             user.areas = areas
-        ends_sessions = bool({"active", "role", "agency_id"} & set(changed)) or bool(password)
+        ends_sessions = bool({"active", "role", "agency_id"} & set(changed))
         for key, value in data.items():
             setattr(user, key, value)
-        if password:
-            user.password_hash = hash_password(password)
-            user.password_changed_at = utcnow()
-            changed.append("password")
         if ends_sessions:
             user.session_version += 1
+            revoke_user_sessions(db, user.id)
         record(db, "user_updated", "user", user.id, "Changed " + (", ".join(changed) or "nothing"))
     db.commit()
     return user
@@ -156,7 +167,11 @@ def user_new() -> str | Response:
     form.agency_id.choices = _agency_choices()
     form.areas.choices = _area_choices(None)
     if form.validate_on_submit() and (user := _save_user(form, None)):
-        flash(f"{user.name} can now sign in.", "success")
+        flash(
+            f"Added {user.name}. We have emailed them a link to set their password; it "
+            f"expires after {INVITATION_HOURS} hours.",
+            "success",
+        )
         return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, user=None)
 
@@ -188,6 +203,89 @@ def user_unlock(user_id: int) -> Response:
     record(db, "user_unlocked", "user", user.id, f"Unlocked {user.email}")
     db.commit()
     flash(f"{user.name} can sign in again.", "success")
+    return redirect(url_for("admin.user_edit", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/invite", methods=["POST"])
+@admin_required
+def user_invite(user_id: int) -> Response:
+    """A new invitation for someone who has not set a password yet; the old link stops."""
+    db = db_session()
+    user = get_or_404(User, user_id)
+    if user.has_password or not user.active:
+        abort(400)
+    issue_link(
+        db,
+        user,
+        InvitationKind.INVITATION,
+        by=current_user,  # type: ignore[arg-type]
+        service_name=_settings().service_name,
+    )
+    record(db, "invitation_sent", "user", user.id, f"Sent a new invitation to {user.email}")
+    db.commit()
+    flash(f"We have emailed {user.name} a new invitation. Earlier links no longer work.", "success")
+    return redirect(url_for("admin.user_edit", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/reset-password", methods=["POST"])
+@admin_required
+def user_reset_password(user_id: int) -> Response:
+    """End the password and every session; the person sets a new one from an emailed link."""
+    db = db_session()
+    user = get_or_404(User, user_id)
+    if not user.active:
+        abort(400)
+    user.password_hash = ""
+    user.session_version += 1
+    ended = revoke_user_sessions(db, user.id)
+    issue_link(
+        db,
+        user,
+        InvitationKind.PASSWORD_RESET,
+        by=current_user,  # type: ignore[arg-type]
+        service_name=_settings().service_name,
+    )
+    record(
+        db,
+        "password_reset",
+        "user",
+        user.id,
+        f"Reset the password of {user.email}; sent a link; ended {ended} sessions",
+    )
+    db.commit()
+    flash(
+        f"{user.name}'s password no longer works and they are signed out. We have emailed "
+        "them a link to set a new one.",
+        "success",
+    )
+    return redirect(url_for("admin.user_edit", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/reset-second-factor", methods=["POST"])
+@admin_required
+def user_reset_second_factor(user_id: int) -> Response:
+    """For a lost phone: forget the authenticator and recovery codes, end every session."""
+    db = db_session()
+    user = get_or_404(User, user_id)
+    user.totp_secret = None
+    user.totp_last_step = None
+    db.execute(RecoveryCode.__table__.delete().where(RecoveryCode.user_id == user.id))
+    user.session_version += 1
+    ended = revoke_user_sessions(db, user.id)
+    tell_second_factor_reset(db, user, service_name=_settings().service_name)
+    record(
+        db,
+        "second_factor_reset",
+        "user",
+        user.id,
+        f"Reset the authenticator app of {user.email}; ended {ended} sessions",
+    )
+    db.commit()
+    flash(
+        f"{user.name} sets up their authenticator app again when they next sign in. "
+        "We have emailed them to say so.",
+        "success",
+    )
     return redirect(url_for("admin.user_edit", user_id=user.id))
 
 

@@ -71,6 +71,56 @@ class ChangePasswordForm(FlaskForm):
     submit = SubmitField("Change password", widget=GovSubmitInput())
 
 
+class CodeForm(FlaskForm):
+    """The 6-digit code from the authenticator app."""
+
+    code = StringField(
+        "Code from your authenticator app",
+        description="The 6-digit code the app shows now, like 123456.",
+        widget=GovTextInput(),
+        filters=STRIP,
+        validators=[InputRequired("Enter the 6-digit code from your authenticator app")],
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+    def validate_code(self, field: StringField) -> None:
+        digits = re.sub(r"[\s-]", "", field.data or "")
+        if not re.fullmatch(r"\d{6}", digits):
+            raise ValidationError("Enter the code as 6 digits, like 123456")
+
+
+class RecoveryCodeForm(FlaskForm):
+    code = StringField(
+        "Recovery code",
+        description="One of the 10 codes you saved when you set up your authenticator app, "
+        "like abcd-efgh-jkmn. Each code works once.",
+        widget=GovTextInput(),
+        filters=STRIP,
+        validators=[InputRequired("Enter one of your recovery codes"), Length(max=40)],
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class SetPasswordForm(FlaskForm):
+    """Choosing a password from an invitation or a reset link."""
+
+    new_password = PasswordField(
+        "Create a password",
+        description="Use 12 characters or more. Three random words work well.",
+        widget=GovPasswordInput(),
+        validators=[InputRequired("Enter a password")],
+    )
+    confirm_password = PasswordField(
+        "Confirm password",
+        widget=GovPasswordInput(),
+        validators=[
+            InputRequired("Enter the password again"),
+            EqualTo("new_password", "The passwords do not match"),
+        ],
+    )
+    submit = SubmitField("Set password", widget=GovSubmitInput())
+
+
 class UserForm(FlaskForm):
     name = StringField(
         "Full name",
@@ -114,12 +164,6 @@ class UserForm(FlaskForm):
         validators=[Optional()],
     )
     active = BooleanField("Account is active", widget=GovCheckboxInput(), default=True)
-    password = PasswordField(
-        "Temporary password",
-        description="12 characters or more. Leave blank to keep the current password.",
-        widget=GovPasswordInput(),
-        validators=[Optional()],
-    )
     submit = SubmitField("Save user", widget=GovSubmitInput())
 
 

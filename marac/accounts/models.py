@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import BigInteger, Boolean, Column, Date, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marac.db import Base, UTCDateTime, utcnow
@@ -141,6 +141,10 @@ class User(UserMixin, Base):
     # Bumped on password change or deactivation: signs out every other session.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The authenticator app's shared secret (base32); None until the second factor is set up.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # The last 30-second time step whose code was accepted: a code is never taken twice.
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     agency: Mapped[Agency] = relationship(back_populates="users", lazy="joined")
     # Areas a coordinator screens and schedules for.
@@ -159,3 +163,79 @@ class User(UserMixin, Base):
 
     def has_role(self, *roles: Role | str) -> bool:
         return self.role in {str(r) for r in roles}
+
+    @property
+    def has_password(self) -> bool:
+        """False for an invited user who has not yet set one (the hash is empty)."""
+        return bool(self.password_hash)
+
+    @property
+    def has_second_factor(self) -> bool:
+        return bool(self.totp_secret)
+
+
+class SignInMethod(StrEnum):
+    PASSWORD = "password"
+    SSO = "sso"
+
+
+class UserSession(Base):
+    """One signed-in browser. The cookie holds only the token; the row decides if it works.
+
+    Revoking the row ends the session at once, whatever cookie a browser still holds.
+    """
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # SHA-256 of the random token in the cookie: a leaked table opens nothing.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    method: Mapped[str] = mapped_column(String(10))
+    address: Mapped[str] = mapped_column(String(45), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # When the second factor was passed (or the identity provider asserted one); None means
+    # the session may reach only the second-factor pages.
+    second_factor_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class RecoveryCode(Base):
+    """A single-use code for when the authenticator app is lost; only its hash is kept."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class InvitationKind(StrEnum):
+    INVITATION = "invitation"  # a new account: set a first password
+    PASSWORD_RESET = "password_reset"  # an admin reset the password
+
+
+class Invitation(Base):
+    """A single-use link to set a password; only the token's hash is kept."""
+
+    __tablename__ = "invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("app_user.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set when a newer link replaces this one.
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")

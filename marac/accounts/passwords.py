@@ -112,9 +112,20 @@ def is_locked(locked_until: datetime | None, now: datetime) -> bool:
 
 
 def after_failed_login(
-    failed_logins: int, now: datetime, *, max_attempts: int, lockout_minutes: int
+    failed_logins: int,
+    now: datetime,
+    *,
+    max_attempts: int,
+    lockout_minutes: int,
+    locked_until: datetime | None = None,
 ) -> tuple[int, datetime | None]:
-    """The new failure count and lock expiry after one more wrong password."""
+    """The new failure count and lock expiry after one more wrong password or code.
+
+    Once a lock has expired the count starts again from zero, so one slip after a lock
+    does not lock the account again.
+    """
+    if locked_until is not None and locked_until <= now:
+        failed_logins = 0
     count = failed_logins + 1
     if count >= max_attempts:
         return count, now + timedelta(minutes=lockout_minutes)

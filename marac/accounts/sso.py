@@ -21,7 +21,7 @@ from requests import RequestException
 from sqlalchemy import func, select
 
 from marac.accounts.models import Agency, User
-from marac.accounts.signin import finish_first_factor
+from marac.accounts.signin import finish_first_factor, safe_next
 from marac.accounts.sso_forms import OrganisationSignInForm
 from marac.accounts.sso_models import IdentityProvider, SsoIdentity
 from marac.accounts.sso_rules import (
@@ -33,9 +33,9 @@ from marac.accounts.sso_rules import (
     mfa_asserted,
     normalise_issuer,
 )
-from marac.accounts.views import _safe_next as safe_next
 from marac.audit import record
 from marac.db import db_session, utcnow
+from marac.ratelimit import per_account, per_address, submitted_email
 
 bp = Blueprint("sso", __name__)
 
@@ -126,6 +126,8 @@ def _refuse(
 
 
 @bp.route("/sign-in/organisation", methods=["GET", "POST"])
+@per_address()
+@per_account(submitted_email("email"))
 def start() -> Any:
     if current_user.is_authenticated:
         return redirect(url_for("home.dashboard"))

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from marac.accounts.models import Agency, Area, Role, User
+from marac.accounts.models import Agency, Area, Role, User, UserSession
 from marac.audit.models import AuditEvent
 from marac.incidents.models import LocalStrand
+from marac.notify.models import OutboxMessage
 from marac.referrals.models import TriggerSettings
 from tests.factories import make_agency, make_area, make_user
 
@@ -31,6 +34,9 @@ ADMIN_POSTS = [
     "/admin/users/new",
     "/admin/users/{user}",
     "/admin/users/{user}/unlock",
+    "/admin/users/{user}/invite",
+    "/admin/users/{user}/reset-password",
+    "/admin/users/{user}/reset-second-factor",
     "/admin/agencies/new",
     "/admin/agencies/{agency}",
     "/admin/areas/new",
@@ -74,9 +80,11 @@ def test_other_roles_are_refused_every_admin_page(db: Session, login, role: Role
     assert db.scalar(select(Agency).where(Agency.name == "x")) is None
 
 
-def test_admin_creates_a_user_who_can_sign_in(db: Session, login) -> None:
+def test_admin_creates_a_user_who_is_invited(db: Session, login) -> None:
     agency = make_agency(db, "Brookside Homes")
     admin = login(make_user(db, Role.ADMIN))
+    form = admin.get("/admin/users/new").get_data(as_text=True)
+    assert 'type="password"' not in form  # admins never type someone's password
     response = admin.submit(
         "/admin/users/new",
         {
@@ -86,16 +94,17 @@ def test_admin_creates_a_user_who_can_sign_in(db: Session, login) -> None:
             "role": "referrer",
             "is_supervisor": "y",
             "active": "y",
-            "password": "granite-meadow-lamp",
         },
     )
     assert response.status_code == 302
     user = db.scalar(select(User).where(User.email == "joanne.pike@test.example"))
     assert user is not None and user.is_supervisor and user.agency_id == agency.id
+    assert user.password_hash == "" and user.totp_secret is None
     assert db.scalar(
         select(AuditEvent).where(AuditEvent.action == "user_created")
     ).object_id == str(user.id)
-    login("joanne.pike@test.example", "granite-meadow-lamp")
+    email = db.scalar(select(OutboxMessage).where(OutboxMessage.user_id == user.id))
+    assert email.kind == "account_invitation" and "/invitation/" in email.body
 
 
 def test_user_form_errors_keep_what_was_typed(db: Session, login) -> None:
@@ -108,7 +117,6 @@ def test_user_form_errors_keep_what_was_typed(db: Session, login) -> None:
             "email": existing.email,
             "agency_id": existing.agency_id,
             "role": "member",
-            "password": "granite-meadow-lamp",
         },
     ).get_data(as_text=True)
     assert "There is a problem" in page
@@ -135,6 +143,7 @@ def test_deactivating_a_user_ends_their_sessions(db: Session, login) -> None:
     db.expire_all()
     assert db.get(User, user.id).active is False
     assert their_session.get("/").status_code == 302
+    assert db.scalar(select(UserSession.revoked_at).where(UserSession.user_id == user.id))
     summary = db.scalar(select(AuditEvent.summary).where(AuditEvent.action == "user_updated"))
     assert "active" in summary
 
@@ -232,6 +241,20 @@ def test_user_list_runs_a_constant_number_of_queries(db: Session, login, count_q
             assert admin.get("/admin/users").status_code == 200
         counts.append(q.count)
     assert counts[0] == counts[1], counts
+
+
+def test_user_list_shows_when_each_user_last_signed_in(db: Session, login) -> None:
+    admin_user = make_user(db, Role.ADMIN, name="Avery Admin")
+    make_user(db, name="Nia Never")
+    admin = login(admin_user)
+    page = admin.get("/admin/users").get_data(as_text=True)
+    assert "Last signed in" in page
+    rows = {
+        m.group(1): m.group(2)
+        for m in re.finditer(r">([A-Z][a-z]+ [A-Z][a-z]+)</a></td>(.*?)</tr>", page, re.S)
+    }
+    assert "Never" in rows["Nia Never"]
+    assert "Never" not in rows["Avery Admin"]
 
 
 # ---- local strands, trigger settings and coordinator areas --------------------------------

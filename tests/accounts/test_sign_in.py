@@ -1,24 +1,42 @@
-"""Sign-in, lockout, idle timeout, sign-out and password changes through the real pages."""
+"""Sign-in, lockout, enumeration, idle timeout, sign-out and password changes, via the pages."""
 
 from __future__ import annotations
 
+import re
+import time
+from dataclasses import replace
 from datetime import timedelta
+from statistics import median
 
+import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from marac.accounts.models import Role, User
+from marac.accounts.models import Role, User, UserSession
+from marac.accounts.signin import safe_next
 from marac.audit.models import AuditEvent
 from marac.db import utcnow
-from tests.conftest import Client, _csrf
+from tests.conftest import CSRF_RE, Client, _csrf
 from tests.factories import PASSWORD, make_user
+
+FAILURE = (
+    "Enter a correct email address and password. After 5 wrong attempts an account is "
+    "locked for 15 minutes: if you cannot sign in, ask your MARAC administrator"
+)
 
 
 def _post_login(client: Client, email: str, password: str, next_url: str = "") -> object:
     token = _csrf(client.get("/sign-in").get_data(as_text=True))
     url = "/sign-in" + (f"?next={next_url}" if next_url else "")
     return client.post(url, data={"email": email, "password": password, "csrf_token": token})
+
+
+def _sign_in(client: Client, email: str, next_url: str = "") -> object:
+    """Password then code; returns the response that ends the sign-in."""
+    response = _post_login(client, email, PASSWORD, next_url)
+    assert response.headers["Location"] == "/sign-in/code"  # type: ignore[attr-defined]
+    return client.pass_second_factor(email, "/sign-in/code")
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(client: Client) -> None:
@@ -31,6 +49,8 @@ def test_sign_in_shows_name_agency_and_role(db: Session, client: Client) -> None
     user = make_user(db, Role.COORDINATOR, name="Ada Byron")
     response = _post_login(client, user.email.upper(), PASSWORD)  # email is case-insensitive
     assert response.status_code == 302
+    assert response.headers["Location"] == "/sign-in/code"
+    assert client.pass_second_factor(user.email, "/sign-in/code").headers["Location"] == "/"
     page = client.get("/").get_data(as_text=True)
     assert "Welcome, Ada Byron" in page
     assert user.agency.name in page
@@ -40,16 +60,58 @@ def test_sign_in_shows_name_agency_and_role(db: Session, client: Client) -> None
     assert db.scalar(select(AuditEvent).where(AuditEvent.action == "login")).user_id == user.id
 
 
-def test_wrong_password_gives_one_message_for_unknown_and_known_emails(
-    db: Session, client: Client
+def _failure_page(client: Client, email: str, password: str) -> str:
+    response = _post_login(client, email, password)
+    assert response.status_code == 200
+    return CSRF_RE.sub("", response.get_data(as_text=True))
+
+
+def test_every_failed_sign_in_gets_the_same_words(db: Session, client: Client) -> None:
+    """Unknown, wrong password, locked and deactivated: one page, word for word."""
+    known = make_user(db)
+    locked = make_user(db, failed_logins=5, locked_until=utcnow() + timedelta(minutes=10))
+    inactive = make_user(db, active=False)
+    pages = [
+        _failure_page(client, "nobody@test.example", "wrong-password-here"),
+        _failure_page(client, known.email, "wrong-password-here"),
+        _failure_page(client, locked.email, PASSWORD),  # even the right password
+        _failure_page(client, locked.email, "wrong-password-here"),
+        _failure_page(client, inactive.email, PASSWORD),
+    ]
+    assert FAILURE in pages[0]
+    assert "There is a problem" in pages[0]
+    for email, page in zip(
+        ["nobody@test.example", known.email, locked.email, locked.email, inactive.email],
+        pages,
+        strict=True,
+    ):
+        assert page.replace(email, "EMAIL") == pages[0].replace("nobody@test.example", "EMAIL")
+
+
+def _timed_failures(client: Client, email: str, password: str, times: int = 5) -> float:
+    token = _csrf(client.get("/sign-in").get_data(as_text=True))
+    durations = []
+    for _ in range(times):
+        start = time.perf_counter()
+        client.post("/sign-in", data={"email": email, "password": password, "csrf_token": token})
+        durations.append(time.perf_counter() - start)
+    return median(durations)
+
+
+def test_unknown_and_locked_accounts_take_as_long_as_a_wrong_password(
+    db: Session, app: Flask, client: Client
 ) -> None:
-    user = make_user(db)
-    for email in (user.email, "nobody@test.example"):
-        response = _post_login(client, email, "wrong-password-here")
-        page = response.get_data(as_text=True)
-        assert response.status_code == 200
-        assert "There is a problem" in page
-        assert "Enter a correct email address and password" in page
+    """Each attempt runs one password hash check, whatever the account's state."""
+    # Never lock the known account while timing it.
+    app.config["MARAC_SETTINGS"] = replace(app.config["MARAC_SETTINGS"], lockout_attempts=1000)
+    known = make_user(db)
+    locked = make_user(db, failed_logins=5, locked_until=utcnow() + timedelta(hours=1))
+    inactive = make_user(db, active=False)
+    _timed_failures(client, known.email, "warm-up-attempt", times=2)
+    wrong = _timed_failures(client, known.email, "wrong-password-here")
+    for email in ("nobody@test.example", locked.email, inactive.email):
+        ratio = _timed_failures(client, email, "wrong-password-here") / wrong
+        assert 0.5 < ratio < 2.0, (email, ratio)
 
 
 def test_empty_form_names_each_missing_field(client: Client) -> None:
@@ -63,43 +125,83 @@ def test_lockout_after_repeated_failures_then_admin_unlocks(
     db: Session, client: Client, login
 ) -> None:
     user = make_user(db)
-    for _ in range(4):
-        _post_login(client, user.email, "wrong-password-here")
-    page = _post_login(client, user.email, "wrong-password-here").get_data(as_text=True)
-    assert "locked for 15 minutes" in page
-    # Even the right password is refused while locked, with a clear message.
+    for _ in range(5):
+        assert FAILURE in _post_login(client, user.email, "wrong-password-here").get_data(
+            as_text=True
+        )
+    db.expire_all()
+    assert db.get(User, user.id).locked_until is not None
+    # Even the right password is refused while locked, with the same words as any failure.
     page = _post_login(client, user.email, PASSWORD).get_data(as_text=True)
-    assert "This account is locked after 5 wrong passwords" in page
+    assert FAILURE in page
     assert "Welcome" not in client.get("/").get_data(as_text=True)
 
     admin = login(make_user(db, Role.ADMIN))
     assert "This account is locked" in admin.get(f"/admin/users/{user.id}").get_data(as_text=True)
     assert admin.submit(f"/admin/users/{user.id}/unlock").status_code == 302
-    assert _post_login(client, user.email, PASSWORD).status_code == 302
+    _sign_in(client, user.email)
 
 
 def test_lock_expires_by_itself(db: Session, client: Client) -> None:
     user = make_user(db, failed_logins=5, locked_until=utcnow() - timedelta(seconds=1))
-    assert _post_login(client, user.email, PASSWORD).status_code == 302
+    _sign_in(client, user.email)
     db.expire_all()
     assert db.get(User, user.id).failed_logins == 0
+
+
+def test_after_a_lock_expires_one_wrong_password_does_not_lock_again(
+    db: Session, client: Client
+) -> None:
+    user = make_user(db, failed_logins=5, locked_until=utcnow() - timedelta(seconds=1))
+    _post_login(client, user.email, "wrong-password-here")
+    db.expire_all()
+    fresh = db.get(User, user.id)
+    assert (fresh.failed_logins, fresh.locked_until) == (1, None)
+    _sign_in(client, user.email)
 
 
 def test_deactivated_users_cannot_sign_in(db: Session, client: Client) -> None:
     user = make_user(db, active=False)
     page = _post_login(client, user.email, PASSWORD).get_data(as_text=True)
-    assert "Enter a correct email address and password" in page
+    assert FAILURE in page
 
 
-def test_next_only_redirects_within_the_site(db: Session, client: Client) -> None:
+OFF_SITE = [
+    "//evil.example/x",
+    "////evil.example/",
+    "///evil.example",
+    "/\\evil.example",
+    "\\\\evil.example",
+    "\\/evil.example",
+    "https:evil.example",
+    "https://evil.example/",
+    "javascript:alert(1)",
+    "%2F%2Fevil.example",
+    "%2F%5Cevil.example",
+    "/%09/evil.example",
+    "/%0a/evil.example",
+    "%252F%252Fevil.example",
+]
+
+
+@pytest.mark.parametrize("target", OFF_SITE)
+def test_next_never_leaves_the_site(db: Session, client: Client, target: str) -> None:
     user = make_user(db, Role.ADMIN)
-    response = _post_login(client, user.email, PASSWORD, next_url="//evil.example/x")
-    assert response.headers["Location"] == "/"
-    client.get("/")  # signed in; sign out to try a local next
-    client.csrf_token = _csrf(client.get("/").get_data(as_text=True))
-    client.submit("/sign-out")
-    response = _post_login(client, user.email, PASSWORD, next_url="/admin/areas")
-    assert response.headers["Location"] == "/admin/areas"
+    response = _sign_in(client, user.email, next_url=target)
+    assert response.headers["Location"] == "/"  # type: ignore[attr-defined]
+
+
+def test_next_is_followed_within_the_site(db: Session, client: Client) -> None:
+    user = make_user(db, Role.ADMIN)
+    response = _sign_in(client, user.email, next_url="/admin/areas?page=2")
+    assert response.headers["Location"] == "/admin/areas?page=2"  # type: ignore[attr-defined]
+
+
+def test_safe_next_takes_only_paths_on_this_site() -> None:
+    assert safe_next("/referrals/3") == "/referrals/3"
+    assert safe_next("/") == "/"
+    for target in ["", None, "//x", "/\\x", "\\\\x", "https:x", "x", "/a\tb", "/\n/x"]:
+        assert safe_next(target) is None, target
 
 
 def test_sign_out_ends_the_session_and_needs_a_post(db: Session, login) -> None:
@@ -109,23 +211,37 @@ def test_sign_out_ends_the_session_and_needs_a_post(db: Session, login) -> None:
     assert client.get("/").status_code == 302
 
 
-def test_idle_session_expires(db: Session, app: Flask, login) -> None:
-    client = login(make_user(db))
-    with client.session_transaction() as session:
-        session["last_seen"] = (utcnow() - timedelta(minutes=31)).isoformat()
+def _age_sessions(db: Session, user: User, minutes: int) -> None:
+    db.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user.id)
+        .values(last_seen_at=utcnow() - timedelta(minutes=minutes))
+    )
+    db.commit()
+
+
+def test_idle_session_expires_from_the_server_side_row(db: Session, login) -> None:
+    user = make_user(db)
+    client = login(user)
+    _age_sessions(db, user, 31)
     response = client.get("/")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/sign-in")
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "did nothing for 30 minutes" in page
     assert client.get("/").status_code == 302
+    db.expire_all()
+    assert db.scalar(select(UserSession.revoked_at).where(UserSession.user_id == user.id))
 
 
 def test_active_session_is_kept_alive(db: Session, login) -> None:
-    client = login(make_user(db))
-    with client.session_transaction() as session:
-        session["last_seen"] = (utcnow() - timedelta(minutes=29)).isoformat()
+    user = make_user(db)
+    client = login(user)
+    _age_sessions(db, user, 29)
     assert client.get("/").status_code == 200
+    db.expire_all()
+    seen = db.scalar(select(UserSession.last_seen_at).where(UserSession.user_id == user.id))
+    assert utcnow() - seen < timedelta(minutes=1)
 
 
 def test_change_password_checks_current_and_policy(db: Session, login) -> None:
@@ -156,6 +272,9 @@ def test_change_password_checks_current_and_policy(db: Session, login) -> None:
     assert response.status_code == 302
     assert client.get("/").status_code == 200  # this session carries on
     assert other_session.get("/").status_code == 302  # every other session ends
+    db.expire_all()
+    rows = db.scalars(select(UserSession).where(UserSession.user_id == user.id)).all()
+    assert sorted(r.revoked_at is None for r in rows) == [False, True]
     login(user, new)
 
 
@@ -179,3 +298,8 @@ def test_password_hashes_use_a_modern_algorithm(db: Session) -> None:
     user = make_user(db)
     assert user.password_hash.startswith("scrypt:")
     assert PASSWORD not in user.password_hash
+
+
+def test_sign_in_page_says_who_to_ask(client: Client) -> None:
+    page = client.get("/sign-in").get_data(as_text=True)
+    assert re.search(r"ask your agency.{0,10}s MARAC administrator", page)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from marac.accounts.models import Agency, Area, Role, User
 from marac.cli import main
-from marac.demo import DEMO_PASSWORD
+from marac.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from tests.conftest import TEST_SECRET
 
 
@@ -23,7 +23,7 @@ def _run(app: Flask, *args: str, input: str | None = None):  # type: ignore[no-u
     return runner.invoke(args=list(args), input=input)
 
 
-def test_create_user_with_options(app: Flask, db: Session) -> None:
+def test_create_user_with_options(app: Flask, db: Session, login) -> None:
     result = _run(
         app,
         "create-user",
@@ -42,6 +42,9 @@ def test_create_user_with_options(app: Flask, db: Session) -> None:
     user = db.scalar(select(User).where(User.email == "rosa@test.example"))
     assert user is not None and user.role == Role.COORDINATOR
     assert "Created agency 'Ashbrook Police'" in result.output
+    # The first admin signs in with that password and sets up their authenticator app.
+    assert login("rosa@test.example", "tidal-amber-cactus").get("/").status_code == 200
+    assert db.scalar(select(User.totp_secret).where(User.id == user.id)) is not None
     again = _run(
         app,
         "create-user",
@@ -107,10 +110,33 @@ def test_demo_cases_show_every_kind_of_referral(app: Flask, db: Session) -> None
     assert db.scalar(select(func.count(Incident.id))) == incidents
 
 
-def test_demo_users_can_sign_in(app: Flask, login) -> None:
-    _run(app, "demo-data")
-    client = login("coordinator@ashbrook.example", DEMO_PASSWORD)
+def test_demo_users_can_sign_in(app: Flask, login, db: Session) -> None:
+    result = _run(app, "demo-data")
+    assert "MARA CDEM OMAR ACDE MOMA RACD EMOM ARAC" in result.output  # the demo secret
+    assert set(db.scalars(select(User.totp_secret))) == {DEMO_TOTP_SECRET}
+    client = login("coordinator@ashbrook.example", DEMO_PASSWORD)  # password, then the code
     assert "MARAC coordinator" in client.get("/").get_data(as_text=True)
+
+
+def test_demo_code_prints_the_current_code_outside_production(database_url: str) -> None:
+    from marac import create_app
+    from marac.accounts.two_factor import code_at, time_step
+    from marac.db import utcnow
+    from tests.conftest import settings_for
+
+    for env in ("development", "test"):
+        app = create_app(settings_for(database_url, env=env))
+        before = code_at(DEMO_TOTP_SECRET, time_step(utcnow()))
+        result = _run(app, "demo-code")
+        after = code_at(DEMO_TOTP_SECRET, time_step(utcnow()))
+        assert result.exit_code == 0, result.output
+        assert result.output.split()[0] in {before, after}
+        app.extensions["marac_db"].engine.dispose()
+    app = create_app(settings_for(database_url, env="production"))
+    result = _run(app, "demo-code")
+    assert result.exit_code != 0
+    assert "not accepted when MARAC_ENV is production" in result.output
+    app.extensions["marac_db"].engine.dispose()
 
 
 def test_db_commands_through_the_console_script(empty_database_url: str) -> None:
@@ -134,5 +160,5 @@ def test_db_commands_through_the_console_script(empty_database_url: str) -> None
 def test_console_group_lists_the_commands() -> None:
     result = CliRunner().invoke(main, ["--help"], env={"MARAC_SECRET_KEY": TEST_SECRET})
     assert result.exit_code == 0
-    for command in ("run", "db", "create-user", "demo-data"):
+    for command in ("run", "db", "create-user", "demo-data", "demo-code"):
         assert command in result.output

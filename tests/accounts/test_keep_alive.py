@@ -2,25 +2,37 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from marac.accounts.models import UserSession
 from marac.config import ConfigError, Settings
 from marac.db import utcnow
 from tests.factories import make_user
 
 
+def _idle_for(db: Session, user_id: int, minutes: int) -> UserSession:
+    """Make the user's live session row look idle for `minutes` (the server's clock)."""
+    row = db.scalars(
+        select(UserSession).where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
+    ).one()
+    row.last_seen_at = utcnow() - timedelta(minutes=minutes)
+    db.commit()
+    return row
+
+
 def test_keep_alive_restarts_the_idle_clock(db: Session, login) -> None:
-    client = login(make_user(db))
-    with client.session_transaction() as session:
-        session["last_seen"] = (utcnow() - timedelta(minutes=29)).isoformat()
+    user = make_user(db)
+    client = login(user)
+    row = _idle_for(db, user.id, 29)
     response = client.submit("/session/keep-alive")
     assert response.status_code == 204
-    with client.session_transaction() as session:
-        last_seen = datetime.fromisoformat(session["last_seen"])
-    assert utcnow() - last_seen < timedelta(seconds=30)
+    db.refresh(row)
+    assert utcnow() - row.last_seen_at < timedelta(seconds=30)
+    assert client.get("/").status_code == 200
 
 
 def test_keep_alive_needs_the_csrf_token_and_a_post(db: Session, login) -> None:
@@ -30,9 +42,9 @@ def test_keep_alive_needs_the_csrf_token_and_a_post(db: Session, login) -> None:
 
 
 def test_keep_alive_cannot_revive_an_expired_session(db: Session, login) -> None:
-    client = login(make_user(db))
-    with client.session_transaction() as session:
-        session["last_seen"] = (utcnow() - timedelta(minutes=31)).isoformat()
+    user = make_user(db)
+    client = login(user)
+    _idle_for(db, user.id, 31)
     response = client.submit("/session/keep-alive")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/sign-in")

@@ -133,7 +133,7 @@ def test_mfa_asserted_signs_in_and_links_the_account(
     identity = db.scalar(select(SsoIdentity).where(SsoIdentity.user_id == user.id))
     assert identity is not None
     assert (identity.issuer, identity.subject) == (oidc.issuer, person.sub)
-    assert audit_actions(db)[-2:] == ["sso_linked", "login_sso"]
+    assert audit_actions(db)[-3:] == ["sso_linked", "login_sso", "login"]
 
 
 def test_later_sign_ins_match_by_subject_not_email(
@@ -192,9 +192,10 @@ def test_second_factor_unless_a_trusted_provider_asserts_mfa(
         assert urlsplit(response.headers["Location"]).path == "/"
         assert signed_in_name(client) == "Alan Turing"
     else:
-        assert response.headers["Location"] == "/sign-in/second-factor"
+        assert response.headers["Location"] == "/sign-in/code"
         assert signed_in_name(client) is None  # not signed in until the second factor
-    assert audit_actions(db)[-1] == "login_sso"
+    last = ["login_sso", "login"] if signed_in else ["login_sso", "first_factor_passed"]
+    assert audit_actions(db)[-2:] == last
 
 
 def test_next_page_is_kept_through_the_provider(

@@ -58,6 +58,9 @@ SAFE_ATTRS = {
     "a",
     "b",
     "n",
+    "ended",  # how many sessions a reset ended
+    "left",  # how many recovery codes are left
+    "method",  # password or sso
 }
 # Names an administrator or coordinator configures: not case data.
 SAFE_DOTTED = {
@@ -78,6 +81,7 @@ SAFE_DOTTED = {
     "request.method",
     "request.endpoint",
     "request.path",
+    "provider.display_name",  # an identity provider's name, set by an admin
 }
 # Helpers that return a fixed-format description built from safe parts (reviewed).
 SAFE_CALLS = {
@@ -93,6 +97,10 @@ SAFE_CALLS = {
 }
 # Calls reviewed by hand: (file, action) -> why the summary is safe.
 REVIEWED = {
+    ("marac/accounts/signin.py", ""): "fixed texts naming the sign-in method",
+    ("marac/accounts/sso.py", ""): "coded refusal reasons, the provider's name, an email",
+    ("marac/accounts/sso_admin.py", "identity_provider_created"): "provider name and issuer",
+    ("marac/accounts/sso_admin.py", "identity_provider_updated"): "names of changed fields",
     ("marac/demo.py", "demo_data_loaded"): "counts of the demo rows loaded",
     ("marac/accounts/admin_views.py", "local_strand_updated"): "field names, strand names",
     ("marac/accounts/admin_views.py", "local_strand_added"): "an admin-configured strand name",

@@ -23,6 +23,7 @@ class Outcome(StrEnum):
     REFUSED = "refused"  # 403
     NOT_FOUND = "not found"  # 404
     SIGN_IN = "sign in"  # redirected to the sign-in page to continue
+    BAD_REQUEST = "HTTP 400"  # e.g. a provider's callback with no sign-in under way
 
 
 ANONYMOUS = "anonymous"
@@ -93,6 +94,7 @@ PARAM_RECORDS: Mapping[str, str] = {
     "document_id": "document",
     "notification_id": "notification",
     "target_id": "target",
+    "provider_id": "provider",
     "token": "calendar_token",
     "key": "report_key",
     "filename": "static_file",
@@ -148,12 +150,28 @@ RULES: dict[str, Rule] = {
     "accounts.login": rule(EVERYONE),
     "accounts.logout": rule(SIGNED_IN, fresh_session=True),
     "accounts.change_password": rule(SIGNED_IN),
+    "accounts.keep_alive": rule(SIGNED_IN),
+    # A fully signed-in session is sent on from the second-factor pages to its home page.
+    "accounts.second_factor": rule(SIGNED_IN),
+    "accounts.recovery_code": rule(SIGNED_IN),
+    "accounts.set_up_second_factor": rule(SIGNED_IN),
+    # The link is the key: a wrong one is not found, whoever asks.
+    "accounts.accept_invitation": rule(others=Outcome.NOT_FOUND, anonymous=Outcome.NOT_FOUND),
+    "sso.start": rule(EVERYONE),
+    # Only the browser coming back from a sign-in this session started gets further.
+    "sso.callback": rule(others=Outcome.BAD_REQUEST, anonymous=Outcome.BAD_REQUEST),
     "home.dashboard": rule(SIGNED_IN),
     # ---- administration
     "admin.users": rule(ADMINS),
     "admin.user_new": rule(ADMINS),
     "admin.user_edit": rule(ADMINS),
     "admin.user_unlock": rule(ADMINS),
+    "admin.user_invite": rule(ADMINS),
+    "admin.user_reset_password": rule(ADMINS),
+    "admin.user_reset_second_factor": rule(ADMINS),
+    "sso_admin.index": rule(ADMINS),
+    "sso_admin.new": rule(ADMINS),
+    "sso_admin.edit": rule(ADMINS),
     "admin.agencies": rule(ADMINS),
     "admin.agency_new": rule(ADMINS),
     "admin.agency_edit": rule(ADMINS),

@@ -121,11 +121,18 @@ def outcome_of(response: Any, method: str) -> str:
     return f"HTTP {code}"
 
 
+# Written on purpose by any request: the audit log (refusals are audited) and the
+# sessions' last-seen times. Every other table must be untouched by a refused request.
+BOOKKEEPING = {"audit_event", "audit_chain_head", "user_session"}
+
+
 def fingerprint(engine: Engine) -> str:
     """A hash of every row of every table, to prove a refused request changed nothing."""
     digest = hashlib.sha256()
     with engine.connect() as conn:
         for table in Base.metadata.sorted_tables:
+            if table.name in BOOKKEEPING:
+                continue
             order = list(table.primary_key.columns) or list(table.columns)
             for row in conn.execute(select(table).order_by(*order)):
                 digest.update(repr(tuple(row)).encode())

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from marac.accounts.models import AgencyType, Role, User
+from marac.accounts.sso_models import IdentityProvider
 from marac.assessments.models import AssessmentStatus
 from marac.db import utcnow
 from marac.formatting import uk_today
@@ -144,7 +145,15 @@ class MatrixWorld:
             measured_end=date(2026, 12, 31),
         )
         feed = CalendarFeed(user_id=self.users["member_on_panel"].id, token=CALENDAR_TOKEN)
-        db.add_all([attendee, notification, strand, target, spare_target, feed])
+        provider = IdentityProvider(
+            agency_id=police_n.id,
+            display_name="North Police sign-in",
+            issuer="https://login.north-police.example/tenant/v2.0",
+            client_id="matrix-client",
+            client_secret_encrypted="not-a-real-secret",
+            email_domains="north-police.example",
+        )
+        db.add_all([attendee, notification, strand, target, spare_target, feed, provider])
         db.commit()
 
         lifecycle.approve(db, held, coordinator_n)
@@ -186,6 +195,7 @@ class MatrixWorld:
             "target": target.id,
             "spare_target": spare_target.id,
             "calendar_token": CALENDAR_TOKEN,
+            "provider": provider.id,
             "section_key": "incident",
             "report_key": "monthly",
             "static_file": "dist/marac.css",

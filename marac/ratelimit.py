@@ -161,6 +161,13 @@ def retry_after_seconds() -> int:
 def too_many_attempts(error: RateLimitExceeded) -> Any:
     """The GOV.UK "Too many attempts" page, 429 with Retry-After."""
     seconds = retry_after_seconds()
+    # For the security officer's logs: which view and address, never the email typed.
+    current_app.logger.warning(
+        "Rate limit %s reached at %s from %s",
+        error.limit.limit,
+        request.endpoint,
+        request.remote_addr,
+    )
     body = render_template("errors/429.html", wait=_wait_text(seconds))
     return body, 429, {"Retry-After": str(seconds)}
 

@@ -99,7 +99,7 @@ def login() -> str | Response:
             db.commit()
             session.clear()  # a fresh session on sign-in: no fixation
             login_user(user)
-            refresh_last_activity()
+            refresh_last_activity(now)
             return redirect(_safe_next(request.args.get("next")))
     return render_template("accounts/login.html", form=form)
 

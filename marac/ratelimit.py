@@ -111,7 +111,7 @@ def init_app(app: Flask) -> None:
         # sign-in keeps working and keeps its limits, and a dead store never hangs a request.
         RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
         RATELIMIT_STORAGE_OPTIONS={"socket_connect_timeout": 2, "socket_timeout": 2}
-        if settings.ratelimit_storage_url.startswith(("redis", "rediss"))
+        if settings.ratelimit_storage_url.startswith("redis")  # redis, rediss, redis+sentinel
         else {},
     )
     if settings.is_production and settings.ratelimit_storage_url.startswith("memory"):

@@ -116,7 +116,7 @@ def init_app(app: Flask) -> None:
         # sign-in keeps working and keeps its limits, and a dead store never hangs a request.
         RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
         RATELIMIT_STORAGE_OPTIONS={"socket_connect_timeout": 2, "socket_timeout": 2}
-        if settings.ratelimit_storage_url.startswith(("redis", "rediss"))
+        if settings.ratelimit_storage_url.startswith("redis")  # redis, rediss, redis+sentinel
         else {},
     )
     if settings.is_production and settings.ratelimit_storage_url.startswith("memory"):
@@ -166,6 +166,13 @@ def retry_after_seconds() -> int:
 def too_many_attempts(error: RateLimitExceeded) -> Any:
     """The GOV.UK "Too many attempts" page, 429 with Retry-After."""
     seconds = retry_after_seconds()
+    # For the security officer's logs: which view and address, never the email typed.
+    current_app.logger.warning(
+        "Rate limit %s reached at %s from %s",
+        error.limit.limit,
+        request.endpoint,
+        request.remote_addr,
+    )
     body = render_template("errors/429.html", wait=_wait_text(seconds))
     return body, 429, {"Retry-After": str(seconds)}
 

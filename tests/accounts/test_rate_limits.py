@@ -46,12 +46,16 @@ def _assert_too_many(response: Any, longest_wait: int) -> None:
     assert 0 < int(response.headers["Retry-After"]) <= longest_wait + 1
 
 
-def test_sign_in_is_limited_per_address(database_url: str) -> None:
+def test_sign_in_is_limited_per_address(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
     app = _app(database_url, ratelimit_per_address="3 per minute")
     client: Client = app.test_client()  # type: ignore[assignment]
     for n in range(3):
         assert _sign_in(client, f"nobody{n}@test.example", "wrong-password").status_code == 200
     _assert_too_many(_sign_in(client, "someone@test.example", "wrong-password"), 60)
+    assert "Rate limit 3 per 1 minute reached at accounts.login from 192.0.2.1" in caplog.text
+    assert "someone@test.example" not in caplog.text
     # Showing the form is never limited; another address may still try.
     assert client.get("/sign-in", environ_overrides={"REMOTE_ADDR": "192.0.2.1"}).status_code == 200
     other = _sign_in(client, "someone@test.example", "wrong-password", address="192.0.2.99")

@@ -127,6 +127,22 @@ def test_typed_text_survives_the_sign_out_but_passwords_do_not(
 
 
 @pytest.mark.browser
+def test_sign_out_from_the_warning_keeps_nothing(
+    page: Page, console_errors: list[str], db: Session, sign_in: SignIn
+) -> None:
+    sign_in(page, make_user(db, Role.ADMIN))
+    _open_new_user_form(page)
+    dialog = page.get_by_role("alertdialog", name=DIALOG_NAME)
+    expect(dialog).to_be_visible(timeout=15_000)
+    dialog.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(re.compile(r"/sign-in$"))
+    expect(page.get_by_text("You have signed out.")).to_be_visible()
+    assert page.evaluate("() => sessionStorage.length") == 0  # signing out on purpose
+    assert page.request.get("/", max_redirects=0).status == 302
+    assert console_errors == [], "\n".join(console_errors)
+
+
+@pytest.mark.browser
 def test_no_warning_and_no_script_when_signed_out(page: Page) -> None:
     page.goto("/sign-in")
     assert page.evaluate("() => document.body.dataset.sessionTimeout") is None

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovSubmitInput
@@ -125,7 +135,20 @@ def outbox() -> str:
     )
     record(db, "outbox_viewed", "outbox", None, f"Viewed the email outbox page {page.page}")
     db.commit()
-    return render_template("notify/outbox.html", page=page)
+    # An invitation or reset link would let whoever reads it take over that account, so
+    # only a development machine (where the outbox is the only way to get one) shows it.
+    show_links = current_app.config["MARAC_SETTINGS"].env == "development"
+    return render_template(
+        "notify/outbox.html", page=page, shown=lambda text: text if show_links else hide_links(text)
+    )
+
+
+ACCOUNT_LINK = re.compile(r"/invitation/[A-Za-z0-9_\-]+")
+
+
+def hide_links(text: str | None) -> str:
+    """The text with the secret part of account links taken out."""
+    return ACCOUNT_LINK.sub("/invitation/(hidden)", text or "")
 
 
 def unread_notifications_context() -> dict[str, Callable[[], int]]:

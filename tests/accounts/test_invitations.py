@@ -148,3 +148,14 @@ def test_admin_reset_password_sends_a_link_and_ends_sessions(db: Session, login,
     assert _set_password(client, _link(db, user)).headers["Location"] == "/sign-in/code"
     client.pass_second_factor(user.email, "/sign-in/code")
     assert "Welcome, Rae Reset" in client.get("/").get_data(as_text=True)
+
+
+def test_the_outbox_page_hides_account_links_from_admins(db: Session, login) -> None:
+    """Another admin reading the outbox must not be able to use someone's invitation."""
+    admin = login(make_user(db, Role.ADMIN))
+    user = _invite(db, admin)
+    token = _link(db, user).rsplit("/", 1)[1]
+    page = admin.get("/admin/outbox").get_data(as_text=True)
+    assert "Set your password with this link" in page
+    assert "/invitation/(hidden)" in page
+    assert token not in page

@@ -57,6 +57,7 @@ from marac.audit import record
 from marac.auth import require, roles_required
 from marac.db import db_session, get_or_404, utcnow
 from marac.incidents.models import INCIDENT_TYPE_LABELS, Incident
+from marac.inputs import as_id
 from marac.notify import events as notify_events
 from marac.pagination import paginate
 from marac.people.models import Person
@@ -300,7 +301,7 @@ def endorsement_queue() -> str:
 def start() -> Response:
     """Start a draft for the incident's victim, or reopen the user's existing draft."""
     db = db_session()
-    incident_id = request.form.get("incident_id", type=int)
+    incident_id = as_id(request.form.get("incident_id"))
     incident = db.get(Incident, incident_id) if incident_id else None
     if incident is None:
         abort(404)

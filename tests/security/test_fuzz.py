@@ -1,0 +1,351 @@
+"""Hypothesis fuzz of every route: hostile input must never give a 5xx or lose saved data.
+
+Routes are read from `app.url_map` at run time, so routes added later are fuzzed too. Each
+route is requested as a visitor and as each role, with fuzzed URL parameters and query
+strings; routes taking POST get fuzzed copies of the forms their pages show (real field
+names, valid CSRF token, fields mutated one by one) or, with no page to read, fields seen
+on other pages.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from datetime import date, timedelta
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from flask import Flask
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from marac.accounts.models import Agency, Role, User
+from marac.actions.models import Action
+from marac.assessments.models import RiskAssessment
+from marac.audit.models import AuditEvent
+from marac.db import utcnow
+from marac.incidents.models import Incident
+from marac.notify.models import Notification, OutboxMessage
+from marac.panels.models import Meeting, Panel
+from marac.people.models import Person
+from marac.referrals.models import Referral
+from marac.reports.models import PartnershipTarget
+from tests.conftest import Client
+from tests.factories import make_user
+from tests.minutes.helpers import MinutesWorld
+from tests.referrals.helpers import make_endorsed, make_incident
+
+# Bounded for CI on a small machine: example k fuzzes every k-th route as every role, so
+# the examples together request each route once per role (about a thousand requests).
+EXAMPLES = 3
+settings.register_profile(
+    "marac-fuzz",
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    phases=[Phase.explicit, Phase.generate],  # failures are collected, not shrunk
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.large_base_example,
+    ],
+)
+
+# Requests that end the session or need no fuzzing of their own.
+SKIP_ENDPOINTS = {"static", "assets"}
+SESSION_ENDERS = {"accounts.logout"}
+GENERIC_QUERY = ["page", "q", "status", "from", "to", "area", "year", "panel", "period",
+                 "agency", "role", "person_id", "incident_id", "overdue", "show", "next",
+                 "user", "action", "kind", "name"]  # fmt: skip
+
+HUGE = ["99999999999999999999999", str(2**63), str(2**31), "-9223372036854775809", "-1", "0"]
+YEARS = ["0", "9999", "99999999999", "1899", "2101", "-5", "1e9"]
+NASTY = [  # the first is what Hypothesis's simplest example sends
+    "99999999999999999999999",
+    "",
+    " ",
+    "\x00",
+    "a\x00b",
+    "x" * 5000,
+    "é漢字🙂\u202e",
+    "not-a-choice",
+    "1.5",
+    "=1+2",
+    "<script>alert(1)</script>",
+    "' OR 1=1 --",
+    "\t\r\n",
+    "%00",
+    *HUGE,
+    *YEARS,
+]
+value_st = st.one_of(
+    st.sampled_from(NASTY),
+    st.text(max_size=30),
+    st.integers(min_value=-(2**70), max_value=2**70).map(str),
+)
+field_value_st = st.one_of(value_st, st.lists(value_st, min_size=2, max_size=3))
+url_int_st = st.one_of(
+    st.integers(min_value=1, max_value=12).map(str), st.sampled_from([*HUGE, "abc", "%00"])
+)
+url_str_st = st.one_of(st.sampled_from(NASTY[:14]), st.text(min_size=1, max_size=20))
+
+
+class FormReader(HTMLParser):
+    """Collects each POST form on a page: its action and a valid-looking value per field."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[tuple[str, dict[str, list[str]]]] = []
+        self._fields: dict[str, list[str]] | None = None
+        self._select: str | None = None
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form" and a.get("method", "get").lower() == "post":
+            self._fields = {}
+            self.forms.append((a.get("action", ""), self._fields))
+        if self._fields is None:
+            return
+        name = a.get("name")
+        if tag == "input" and name:
+            kind = a.get("type", "text")
+            if kind in {"radio", "checkbox"}:
+                values = self._fields.setdefault(name, [])
+                if not values or "checked" in a:
+                    values[:] = [a.get("value", "on")]
+            else:
+                self._fields[name] = [a.get("value") or _typical(name)]
+        elif tag == "button" and name:
+            self._fields.setdefault(name, [a.get("value", "")])
+        elif tag == "select" and name:
+            self._select = name
+            self._fields[name] = []
+        elif tag == "option" and self._select and a.get("value"):
+            if not self._fields[self._select] or "selected" in a:
+                self._fields[self._select] = [a["value"]]
+        elif tag == "textarea" and name:
+            self._textarea = name
+            self._fields[name] = ["Some notes"]
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._fields = None
+        elif tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+
+def _typical(name: str) -> str:
+    """A plausible value, so fuzzing one field lets the others pass validation."""
+    soon = date.today() + timedelta(days=20)
+    if name.endswith("-day"):
+        return str(soon.day)
+    if name.endswith("-month"):
+        return str(soon.month)
+    if name.endswith("-year"):
+        return str(soon.year)
+    if "email" in name:
+        return "fuzz@test.example"
+    if "postcode" in name:
+        return "AK1 2BX"
+    return "Fuzz text"
+
+
+def read_forms(html: str) -> list[tuple[str, dict[str, list[str]]]]:
+    reader = FormReader()
+    reader.feed(html)
+    return reader.forms
+
+
+def build_world(db: Session) -> dict[str, User]:
+    """Real rows of every kind, so the fuzzed ids in URLs hit real records too."""
+    world = MinutesWorld(db)
+    supervisor = make_user(db, Role.REFERRER, agency=world.police, supervisor=True)
+    incident = make_incident(db, world.referrer, make_person_for(world), world.area)
+    make_endorsed(db, world.referrer, incident, "high")
+    db.add(Notification(user_id=world.referrer.id, kind="fuzz", message="A notice"))
+    db.add(
+        OutboxMessage(
+            recipient="fuzz@test.example", kind="fuzz", subject="Fuzz", body="Body", error="x"
+        )
+    )
+    today = date.today()
+    db.add(
+        PartnershipTarget(
+            name="More referrals",
+            baseline_start=today - timedelta(days=400),
+            baseline_end=today - timedelta(days=200),
+            change_percent=50,
+            measured_start=today - timedelta(days=100),
+            measured_end=today,
+            created_at=utcnow(),
+        )
+    )
+    db.commit()
+    return {
+        "referrer": world.referrer,
+        "supervisor": supervisor,
+        "member": world.housing_member,
+        "coordinator": world.coordinator,
+        "admin": world.admin,
+    }
+
+
+def make_person_for(world: MinutesWorld) -> Person:
+    person = world.db.get(Person, world.referrals[0].person_id)
+    assert person is not None
+    return person
+
+
+COUNTED = (Referral, Incident, Action, Meeting, Panel, User, Agency, RiskAssessment)
+
+
+def counts(db: Session) -> dict[str, int]:
+    db.expire_all()
+    found = {m.__name__: db.scalar(select(func.count()).select_from(m)) or 0 for m in COUNTED}
+    found["AuditEvent"] = db.scalar(select(func.count()).select_from(AuditEvent)) or 0
+    return found
+
+
+def fill_rule(rule: Any, data: st.DataObject) -> str:
+    """The rule's URL with each parameter fuzzed according to its converter."""
+
+    def replace(match: re.Match[str]) -> str:
+        converter = match.group(1) or "default"
+        if converter == "int":
+            return data.draw(url_int_st)
+        return quote(data.draw(url_str_st), safe="")
+
+    return re.sub(r"<(?:(\w+)(?:\([^)]*\))?:)?\w+>", replace, rule.rule)
+
+
+def query_for(data: st.DataObject, names: list[str]) -> dict[str, Any]:
+    chosen = data.draw(st.lists(st.sampled_from(names), max_size=4, unique=True))
+    chosen += data.draw(st.lists(st.text(min_size=1, max_size=8), max_size=1))
+    return {name: data.draw(field_value_st) for name in chosen}
+
+
+def mutate(form: dict[str, list[str]], data: st.DataObject) -> dict[str, Any]:
+    """A copy of the form's values with some fields replaced by hostile ones."""
+    payload: dict[str, Any] = {k: list(v) for k, v in form.items()}
+    names = [n for n in form if n != "csrf_token"]
+    if not names:
+        return payload
+    for name in data.draw(st.lists(st.sampled_from(names), min_size=1, max_size=3, unique=True)):
+        if name.endswith("-year"):
+            payload[name] = data.draw(st.sampled_from(YEARS))
+        elif data.draw(st.booleans()):
+            payload.pop(name)
+        else:
+            payload[name] = data.draw(field_value_st)
+    return payload
+
+
+FAILURES: list[str] = []
+
+
+def send(client: Client, method: str, url: str, **kwargs: Any) -> Any:
+    """One request; server errors are collected, so one run reports them all unshrunk."""
+    started = time.monotonic()
+    response = client.open(url, method=method, **kwargs)
+    sent = kwargs.get("data", kwargs.get("query_string"))
+    if response.status_code >= 500:
+        FAILURES.append(f"{method} {url} gave {response.status_code} with {sent!r:.300}")
+    if os.environ.get("MARAC_FUZZ_TRACE"):
+        took = time.monotonic() - started
+        print(f"{took:.2f}s {response.status_code} {method} {url} {sent!r:.100}", flush=True)
+    return response
+
+
+def test_no_route_gives_a_server_error_on_hostile_input(app: Flask, db: Session) -> None:
+    users = build_world(db)
+    before = counts(db)
+    rules = [r for r in app.url_map.iter_rules() if r.endpoint not in SKIP_ENDPOINTS]
+    assert len(rules) > 90, "routes are discovered from the app"
+    field_pool: set[str] = {"reason", "version", "action", "csrf_token"}
+    started = time.monotonic()
+    visited: set[tuple[str, str]] = set()
+    posted: set[tuple[int, str]] = set()  # each form's action once per role and example
+
+    identities = {u.id: (u.email, u.role, u.is_supervisor, u.agency_id) for u in users.values()}
+
+    def clients() -> dict[str, Client]:
+        signed_in: dict[str, Client] = {"visitor": app.test_client()}  # type: ignore[dict-item]
+        for role, user in users.items():
+            db.expire_all()
+            fresh = db.get(User, user.id)
+            assert fresh is not None
+            # A fuzzed admin form may have changed, locked or deactivated a fuzz user: undo.
+            fresh.email, fresh.role, fresh.is_supervisor, fresh.agency_id = identities[user.id]
+            fresh.active, fresh.failed_logins, fresh.locked_until = True, 0, None
+            db.commit()
+            signed_in[role] = app.test_client().login(user.email)  # type: ignore[attr-defined]
+        return signed_in
+
+    example = iter(range(10**6))
+
+    @settings(settings.get_profile("marac-fuzz"))
+    @given(data=st.data())
+    def fuzz(data: st.DataObject) -> None:
+        share = rules[next(example) % EXAMPLES :: EXAMPLES]
+        posted.clear()
+        for role, client in clients().items():
+            token = client.csrf_token or ""
+            for rule in share:
+                methods = rule.methods or set()
+                if rule.endpoint in SESSION_ENDERS:
+                    continue
+                names = [*GENERIC_QUERY, *rule.arguments]
+                if "GET" in methods:
+                    url = fill_rule(rule, data)
+                    query = query_for(data, names)
+                    response = send(client, "GET", url, query_string=query)
+                    visited.add((role, rule.endpoint))
+                    if response.status_code == 200 and response.mimetype == "text/html":
+                        post_forms(client, response.get_data(as_text=True), url, token, data)
+                if "POST" in methods:
+                    url = fill_rule(rule, data)
+                    fields = data.draw(
+                        st.lists(st.sampled_from(sorted(field_pool)), max_size=6, unique=True)
+                    )
+                    payload = {name: data.draw(field_value_st) for name in fields}
+                    payload["csrf_token"] = token
+                    send(client, "POST", url, data=payload)
+                    visited.add((role, rule.endpoint))
+
+    def post_forms(client: Client, html: str, page_url: str, token: str, data: Any) -> None:
+        for action, form in read_forms(html):
+            field_pool.update(form)
+            target = urlsplit(action).path or page_url
+            if (
+                not target.startswith("/")
+                or target == "/sign-out"
+                or (id(client), target) in posted
+            ):
+                continue
+            posted.add((id(client), target))
+            payload = mutate(form, data)
+            payload["csrf_token"] = token
+            send(client, "POST", target, data=payload)
+
+    FAILURES.clear()
+    fuzz()
+
+    assert not FAILURES, f"{len(FAILURES)} server errors:\n" + "\n".join(FAILURES[:60])
+
+    assert {role for role, _ in visited} == {"visitor", *users}
+    assert len(visited) >= 6 * (len(rules) - len(SESSION_ENDERS))
+    after = counts(db)
+    for name, count in before.items():
+        assert after[name] >= count, f"{name} rows were lost: {count} before, {after[name]} after"
+    print(
+        f"fuzzed {len(rules)} routes as {len(users) + 1} roles in {time.monotonic() - started:.0f}s"
+    )

@@ -473,7 +473,8 @@ def _judgement_page(assessment: RiskAssessment, instrument: Instrument) -> str |
     )
     if request.method == "POST":
         valid = form.validate()
-        level = form["judgement_level"].data
+        # A value outside the choices has its field error; it must not reach the rules.
+        level = None if form["judgement_level"].errors else form["judgement_level"].data
         reason = form["below_suggested_reason"].data or ""
         problem = check_judgement(scoring.level, level, reason) if level else None
         if problem and _action() == CONTINUE:
@@ -717,7 +718,7 @@ def endorse(assessment_id: int) -> str | Response:
     )
     if request.method == "POST":
         valid = form.validate()
-        final = form.final_level.data
+        final = None if form.final_level.errors else form.final_level.data
         reason = form.reason.data or ""
         if final and assessment.judgement_level:
             problem = check_endorsement(assessment.judgement_level, final, reason)

@@ -9,8 +9,12 @@ on other pages.
 
 from __future__ import annotations
 
+import inspect
+import logging
 import os
+import random
 import re
+import sys
 import time
 from datetime import date, timedelta
 from html.parser import HTMLParser
@@ -22,6 +26,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from werkzeug.exceptions import HTTPException
 
 from marac.accounts.models import Agency, Role, User
 from marac.actions.models import Action
@@ -90,27 +95,78 @@ value_st = st.one_of(
     st.integers(min_value=-(2**70), max_value=2**70).map(str),
 )
 field_value_st = st.one_of(value_st, st.lists(value_st, min_size=2, max_size=3))
-url_int_st = st.one_of(
-    st.integers(min_value=1, max_value=12).map(str), st.sampled_from([*HUGE, "abc", "%00"])
-)
-url_str_st = st.one_of(st.sampled_from(NASTY[:14]), st.text(min_size=1, max_size=20))
+URL_INTS = ["1", "2", "3", "4", "5", "6", "7", "8", "10", "12", *HUGE, "abc", "%00", "1e3"]
+
+
+class Fuzzer:
+    """Hostile values from one Hypothesis example.
+
+    Which routes and fields a run meets depends on the pages' contents, so the example
+    draws a fixed-shape pool of values and a seeded random source up front; the sweep
+    picks from them. The shape never changes, so Hypothesis can replay any example.
+    """
+
+    def __init__(self, data: st.DataObject) -> None:
+        self.values: list[Any] = data.draw(st.lists(field_value_st, min_size=64, max_size=64))
+        self.texts: list[str] = data.draw(st.lists(st.text(min_size=1), min_size=8, max_size=8))
+        # One seed drawn: the sweep's many choices must not each consume Hypothesis data.
+        self.rng = random.Random(data.draw(st.integers(min_value=0, max_value=2**32)))
+
+    def value(self) -> Any:
+        return self.rng.choice(NASTY if self.rng.random() < 0.4 else self.values)
+
+    def url(self, rule: Any) -> str:
+        """The rule's URL with each parameter fuzzed according to its converter."""
+
+        def replace(match: re.Match[str]) -> str:
+            if match.group(1) == "int":
+                return self.rng.choice(URL_INTS)
+            return quote(self.rng.choice([*NASTY[:14], *self.texts]), safe="")
+
+        return re.sub(r"<(?:(\w+)(?:\([^)]*\))?:)?\w+>", replace, rule.rule)
+
+    def query(self, known: list[str]) -> dict[str, Any]:
+        """Most of the route's own parameters, a few generic ones and sometimes a random one."""
+        chosen = {n for n in known if self.rng.random() < 0.7}
+        chosen.update(self.rng.sample(GENERIC_QUERY, self.rng.randint(1, 3)))
+        chosen.update([self.rng.choice(self.texts)] if self.rng.random() < 0.3 else [])
+        return {name: self.value() for name in sorted(chosen)}
+
+    def form(self, names: list[str]) -> dict[str, Any]:
+        return {name: self.value() for name in self.rng.sample(names, min(6, len(names)))}
+
+    def mutate(self, form: dict[str, list[str]]) -> dict[str, Any]:
+        """A copy of a page's form with a few fields made hostile, the rest left valid."""
+        payload: dict[str, Any] = {k: list(v) for k, v in form.items()}
+        names = [n for n in form if n != "csrf_token"]
+        for name in self.rng.sample(names, min(len(names), self.rng.randint(1, 3))):
+            if name.endswith("-year"):
+                payload[name] = self.rng.choice(YEARS)
+            elif self.rng.random() < 0.2:
+                payload.pop(name)
+            else:
+                payload[name] = self.value()
+        return payload
 
 
 class FormReader(HTMLParser):
-    """Collects each POST form on a page: its action and a valid-looking value per field."""
+    """Collects a page's forms: each POST form's action and a valid-looking value per
+    field, and the field names of GET (filter and search) forms, by their action."""
 
     def __init__(self) -> None:
         super().__init__()
         self.forms: list[tuple[str, dict[str, list[str]]]] = []
+        self.searches: list[tuple[str, dict[str, list[str]]]] = []
         self._fields: dict[str, list[str]] | None = None
         self._select: str | None = None
         self._textarea: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
-        if tag == "form" and a.get("method", "get").lower() == "post":
+        if tag == "form":
             self._fields = {}
-            self.forms.append((a.get("action", ""), self._fields))
+            post = a.get("method", "get").lower() == "post"
+            (self.forms if post else self.searches).append((a.get("action", ""), self._fields))
         if self._fields is None:
             return
         name = a.get("name")
@@ -159,10 +215,21 @@ def _typical(name: str) -> str:
     return "Fuzz text"
 
 
-def read_forms(html: str) -> list[tuple[str, dict[str, list[str]]]]:
+def query_names(app: Flask, endpoint: str) -> list[str]:
+    """The query parameters the view's module reads, found in its source at run time."""
+    view = app.view_functions[endpoint]
+    module = sys.modules.get(getattr(view, "__module__", ""))
+    try:
+        source = inspect.getsource(module) if module else ""
+    except (OSError, TypeError):
+        source = ""
+    return sorted(set(re.findall(r"(?:args\.get|_arg)\(\s*[\"'](\w+)[\"']", source)))
+
+
+def read_forms(html: str) -> FormReader:
     reader = FormReader()
     reader.feed(html)
-    return reader.forms
+    return reader
 
 
 def build_world(db: Session) -> dict[str, User]:
@@ -215,41 +282,21 @@ def counts(db: Session) -> dict[str, int]:
     return found
 
 
-def fill_rule(rule: Any, data: st.DataObject) -> str:
-    """The rule's URL with each parameter fuzzed according to its converter."""
-
-    def replace(match: re.Match[str]) -> str:
-        converter = match.group(1) or "default"
-        if converter == "int":
-            return data.draw(url_int_st)
-        return quote(data.draw(url_str_st), safe="")
-
-    return re.sub(r"<(?:(\w+)(?:\([^)]*\))?:)?\w+>", replace, rule.rule)
-
-
-def query_for(data: st.DataObject, names: list[str]) -> dict[str, Any]:
-    chosen = data.draw(st.lists(st.sampled_from(names), max_size=4, unique=True))
-    chosen += data.draw(st.lists(st.text(min_size=1, max_size=8), max_size=1))
-    return {name: data.draw(field_value_st) for name in chosen}
-
-
-def mutate(form: dict[str, list[str]], data: st.DataObject) -> dict[str, Any]:
-    """A copy of the form's values with some fields replaced by hostile ones."""
-    payload: dict[str, Any] = {k: list(v) for k, v in form.items()}
-    names = [n for n in form if n != "csrf_token"]
-    if not names:
-        return payload
-    for name in data.draw(st.lists(st.sampled_from(names), min_size=1, max_size=3, unique=True)):
-        if name.endswith("-year"):
-            payload[name] = data.draw(st.sampled_from(YEARS))
-        elif data.draw(st.booleans()):
-            payload.pop(name)
-        else:
-            payload[name] = data.draw(field_value_st)
-    return payload
-
-
 FAILURES: list[str] = []
+
+
+class LastError(logging.Handler):
+    """Keeps the app's last logged exception, to name it beside the request that failed."""
+
+    message = ""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.exc_info and record.exc_info[1] is not None:
+            error = record.exc_info[1]
+            self.message = f"{type(error).__name__}: {str(error)[:200]}"
+
+
+LAST_ERROR = LastError()
 
 
 def send(client: Client, method: str, url: str, **kwargs: Any) -> Any:
@@ -258,7 +305,9 @@ def send(client: Client, method: str, url: str, **kwargs: Any) -> Any:
     response = client.open(url, method=method, **kwargs)
     sent = kwargs.get("data", kwargs.get("query_string"))
     if response.status_code >= 500:
-        FAILURES.append(f"{method} {url} gave {response.status_code} with {sent!r:.300}")
+        FAILURES.append(
+            f"{method} {url} gave {response.status_code} ({LAST_ERROR.message}) with {sent!r:.300}"
+        )
     if os.environ.get("MARAC_FUZZ_TRACE"):
         took = time.monotonic() - started
         print(f"{took:.2f}s {response.status_code} {method} {url} {sent!r:.100}", flush=True)
@@ -271,9 +320,12 @@ def test_no_route_gives_a_server_error_on_hostile_input(app: Flask, db: Session)
     rules = [r for r in app.url_map.iter_rules() if r.endpoint not in SKIP_ENDPOINTS]
     assert len(rules) > 90, "routes are discovered from the app"
     field_pool: set[str] = {"reason", "version", "action", "csrf_token"}
+    known = {rule.endpoint: query_names(app, rule.endpoint) for rule in rules}
+    assert "page" in known["referrals.index"], "query parameters are read from the views"
+    adapter = app.url_map.bind("localhost")
     started = time.monotonic()
     visited: set[tuple[str, str]] = set()
-    posted: set[tuple[int, str]] = set()  # each form's action once per role and example
+    posted: set[tuple[str, str]] = set()  # each form's action once per role
 
     identities = {u.id: (u.email, u.role, u.is_supervisor, u.agency_id) for u in users.values()}
 
@@ -295,48 +347,49 @@ def test_no_route_gives_a_server_error_on_hostile_input(app: Flask, db: Session)
     @settings(settings.get_profile("marac-fuzz"))
     @given(data=st.data())
     def fuzz(data: st.DataObject) -> None:
+        fuzzer = Fuzzer(data)
         share = rules[next(example) % EXAMPLES :: EXAMPLES]
-        posted.clear()
         for role, client in clients().items():
             token = client.csrf_token or ""
             for rule in share:
                 methods = rule.methods or set()
                 if rule.endpoint in SESSION_ENDERS:
                     continue
-                names = [*GENERIC_QUERY, *rule.arguments]
+                names = [*known[rule.endpoint], *rule.arguments]
                 if "GET" in methods:
-                    url = fill_rule(rule, data)
-                    query = query_for(data, names)
-                    response = send(client, "GET", url, query_string=query)
+                    url = fuzzer.url(rule)
+                    response = send(client, "GET", url, query_string=fuzzer.query(names))
                     visited.add((role, rule.endpoint))
                     if response.status_code == 200 and response.mimetype == "text/html":
-                        post_forms(client, response.get_data(as_text=True), url, token, data)
+                        html = response.get_data(as_text=True)
+                        post_forms(role, client, html, url, fuzzer)
                 if "POST" in methods:
-                    url = fill_rule(rule, data)
-                    fields = data.draw(
-                        st.lists(st.sampled_from(sorted(field_pool)), max_size=6, unique=True)
-                    )
-                    payload = {name: data.draw(field_value_st) for name in fields}
+                    # Hostile ids in the URL, and fields seen on any page so far.
+                    payload = fuzzer.form(sorted(field_pool))
                     payload["csrf_token"] = token
-                    send(client, "POST", url, data=payload)
+                    send(client, "POST", fuzzer.url(rule), data=payload)
                     visited.add((role, rule.endpoint))
 
-    def post_forms(client: Client, html: str, page_url: str, token: str, data: Any) -> None:
-        for action, form in read_forms(html):
+    def post_forms(role: str, client: Client, html: str, page_url: str, fuzzer: Fuzzer) -> None:
+        page = read_forms(html)
+        for action, form in page.searches:
+            try:
+                endpoint, _ = adapter.match(urlsplit(action).path or page_url)
+            except HTTPException:
+                continue
+            known[str(endpoint)] = sorted({*known.get(str(endpoint), []), *form})
+        for action, form in page.forms:
             field_pool.update(form)
             target = urlsplit(action).path or page_url
-            if (
-                not target.startswith("/")
-                or target == "/sign-out"
-                or (id(client), target) in posted
-            ):
+            if not target.startswith("/") or target == "/sign-out" or (role, target) in posted:
                 continue
-            posted.add((id(client), target))
-            payload = mutate(form, data)
-            payload["csrf_token"] = token
+            posted.add((role, target))
+            payload = fuzzer.mutate(form)
+            payload["csrf_token"] = client.csrf_token or ""
             send(client, "POST", target, data=payload)
 
     FAILURES.clear()
+    app.logger.addHandler(LAST_ERROR)
     fuzz()
 
     assert not FAILURES, f"{len(FAILURES)} server errors:\n" + "\n".join(FAILURES[:60])

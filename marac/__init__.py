@@ -9,6 +9,7 @@ from flask_login import AnonymousUserMixin, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -32,6 +33,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+ERROR_PAGES = {400: "errors/400.html", 403: "errors/403.html", 404: "errors/404.html"}
 # Responses that may carry case or report data.
 NO_STORE_TYPES = {"text/html", "text/csv", "application/pdf"}
 
@@ -185,8 +187,9 @@ def _register_security_headers(app: Flask, settings: Settings) -> None:
 def _register_error_pages(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
+    @app.errorhandler(PoolTimeoutError)
     def database_unavailable(error: Exception) -> Any:
-        """The database is down or unreachable: a clear 503, never a bare 500."""
+        """The database is down, unreachable or out of connections: a clear 503, not a 500."""
         app.logger.error("Database unavailable: %s", error)
         from marac.db import db_session
 
@@ -211,9 +214,7 @@ def _register_error_pages(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:
         code = error.code or 500
-        template = {400: "errors/400.html", 403: "errors/403.html", 404: "errors/404.html"}.get(
-            code
-        )
+        template = ERROR_PAGES.get(code)
         if template is None:
             if code >= 500:
                 template = "errors/500.html"

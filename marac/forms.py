@@ -66,7 +66,11 @@ class DateInputField(DateField):
             return
         parts = [v.strip() for v in valuelist]
         real_date = f"{self.label.text} must be a real date, like 27 3 2027"
-        if len(parts) != 3 or not all(p.isdigit() for p in parts) or len(parts[0] + parts[1]) > 4:
+        if (
+            len(parts) != 3
+            or not all(p.isascii() and p.isdigit() for p in parts)
+            or len(parts[0] + parts[1]) > 4
+        ):
             self.data = None
             raise ValueError(real_date)
         if len(parts[2]) < 4:

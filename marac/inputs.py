@@ -30,7 +30,7 @@ class IdConverter(IntegerConverter):
 def as_id(value: str | None) -> int | None:
     """A submitted id as a number, or None when it is missing or cannot name a row."""
     text = (value or "").strip()
-    if not text.isdigit() or len(text) > 10:
+    if not (text.isascii() and text.isdigit()) or len(text) > 10:
         return None
     number = int(text)
     return number if 0 < number <= MAX_ID else None

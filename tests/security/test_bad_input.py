@@ -181,9 +181,10 @@ def test_signed_in_pages_say_the_service_is_unavailable_when_the_database_is_dow
     down = create_app(settings_for(_unreachable_url(tmp_path)))
     down.test_client_class = Client
     client = down.test_client()
-    cookie = signed_in.get_cookie("session")
+    name = app.config["SESSION_COOKIE_NAME"]
+    cookie = signed_in.get_cookie(name)
     assert cookie is not None
-    client.set_cookie("session", cookie.value)
+    client.set_cookie(name, cookie.value)
     for url in ("/", "/referrals", "/actions/mine"):
         response = client.get(url)
         assert response.status_code == 503, url

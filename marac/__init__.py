@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, render_template, send_from_directory
-from flask_login import current_user
+from flask_login import AnonymousUserMixin, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -31,6 +33,11 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+ERROR_PAGES = {400: "errors/400.html", 403: "errors/403.html", 404: "errors/404.html"}
+# Responses that may carry case or report data.
+NO_STORE_TYPES = {"text/html", "text/csv", "application/pdf"}
+
+
 def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     """Build the app from `settings` (default: the environment) plus test overrides."""
     settings = settings or Settings.from_env()
@@ -39,6 +46,10 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
         template_folder=str(PROJECT_ROOT / "templates"),
     )
+    from marac.inputs import IdConverter, refuse_nul_bytes
+
+    # Before any route is added: ids beyond the database's integer type are a 404.
+    app.url_map.converters["int"] = IdConverter
     app.config.update(settings.to_flask())
     app.config.update(overrides)
     # Forwarded headers are believed only from the proxies a deployment says it has:
@@ -67,6 +78,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     from marac.db import Database
 
     Database(app.config["SQLALCHEMY_URL"]).init_app(app)
+    app.before_request(refuse_nul_bytes)  # first: nothing may reach the database with NUL
     csrf.init_app(app)
     WTFormsHelpers(app)
     formatting.register(app)
@@ -179,8 +191,8 @@ def _register_security_headers(app: Flask, settings: Settings) -> None:
         h.setdefault("Referrer-Policy", "same-origin")
         h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        if response.mimetype == "text/html":
-            # Case data must not linger in shared browsers' caches.
+        if response.mimetype in NO_STORE_TYPES or "attachment" in h.get("Content-Disposition", ""):
+            # Case data (pages, CSV and PDF downloads) must not linger in shared caches.
             h["Cache-Control"] = "no-store"
         if settings.is_production:
             h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
@@ -188,6 +200,28 @@ def _register_security_headers(app: Flask, settings: Settings) -> None:
 
 
 def _register_error_pages(app: Flask) -> None:
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(PoolTimeoutError)
+    def database_unavailable(error: Exception) -> Any:
+        """The database is down, unreachable or out of connections: a clear 503, not a 500."""
+        app.logger.error("Database unavailable: %s", error)
+        from marac.db import db_session
+
+        try:
+            db_session().rollback()
+        except Exception:
+            app.logger.info("rollback while the database is unavailable failed")
+        # Rendered without the context processors: they would query the database again.
+        page = app.jinja_env.get_template("errors/503.html").render(
+            settings=app.config["MARAC_SETTINGS"],
+            council_name=app.config["MARAC_SETTINGS"].council_name,
+            service_name=app.config["MARAC_SETTINGS"].service_name,
+            navigation=[],
+            current_user=AnonymousUserMixin(),
+        )
+        return page, 503, {"Retry-After": "60"}
+
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> Any:
         return render_template("errors/csrf.html", error=error), 400
@@ -199,7 +233,7 @@ def _register_error_pages(app: Flask) -> None:
             from marac.auth import audit_refusal
 
             audit_refusal()
-        template = {403: "errors/403.html", 404: "errors/404.html"}.get(code)
+        template = ERROR_PAGES.get(code)
         if template is None:
             if code >= 500:
                 template = "errors/500.html"

@@ -14,6 +14,8 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import DateField, Field, HiddenField, IntegerField, ValidationError
 
+from marac.inputs import MAX_YEAR, MIN_YEAR, year_error
+
 STRIP: list[Any] = [lambda v: v.strip() if isinstance(v, str) else v]
 
 
@@ -41,10 +43,20 @@ class Lines:
 class DateInputField(DateField):
     """A GOV.UK date input (day, month, year boxes) with a plain-English error."""
 
-    def __init__(self, label: str | None = None, validators: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        label: str | None = None,
+        validators: Any = None,
+        min_year: int = MIN_YEAR,
+        max_year: int = MAX_YEAR,
+        **kwargs: Any,
+    ) -> None:
         kwargs.setdefault("widget", GovDateInput())
         kwargs.setdefault("format", "%d %m %Y")
         super().__init__(label, validators, **kwargs)
+        # Outside these years a date is a typing mistake, and later date sums would overflow.
+        self.min_year = min_year
+        self.max_year = max_year
 
     def process_formdata(self, valuelist: list[str]) -> None:
         if len(valuelist) != 3:
@@ -53,18 +65,26 @@ class DateInputField(DateField):
             self.data = None
             return
         parts = [v.strip() for v in valuelist]
-        if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        real_date = f"{self.label.text} must be a real date, like 27 3 2027"
+        if (
+            len(parts) != 3
+            or not all(p.isascii() and p.isdigit() for p in parts)
+            or len(parts[0] + parts[1]) > 4
+        ):
             self.data = None
-            raise ValueError(f"{self.label.text} must be a real date, like 27 3 2027")
-        day, month, year = (int(p) for p in parts)
-        try:
-            self.data = date(year, month, day)
-        except ValueError as exc:
-            self.data = None
-            raise ValueError(f"{self.label.text} must be a real date, like 27 3 2027") from exc
-        if year < 1900:
+            raise ValueError(real_date)
+        if len(parts[2]) < 4:
             self.data = None
             raise ValueError(f"{self.label.text} must include a 4-digit year, like 2027")
+        year = int(parts[2]) if len(parts[2]) <= 8 else self.max_year + 1
+        if message := year_error(year, self.label.text, self.min_year, self.max_year):
+            self.data = None
+            raise ValueError(message)
+        try:
+            self.data = date(year, int(parts[1]), int(parts[0]))
+        except ValueError as exc:
+            self.data = None
+            raise ValueError(real_date) from exc
 
 
 class FieldsetMixin:

@@ -57,8 +57,12 @@ class Page(Generic[T]):
         return params
 
 
-def paginate(session: Session, query: Select[Any], page: int, per_page: int = 50) -> Page[Any]:
-    page = max(1, page)
+def paginate(
+    session: Session, query: Select[Any], page: int | None, per_page: int = 50
+) -> Page[Any]:
+    """The asked-for page, moved onto the first or last one when it is out of range."""
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    last = max(1, -(-total // per_page))
+    page = min(max(1, page or 1), last)  # a huge page number would overflow the OFFSET
     items = list(session.scalars(query.limit(per_page).offset((page - 1) * per_page)).unique())
     return Page(items=items, page=page, per_page=per_page, total=total)

@@ -37,6 +37,7 @@ from marac.auth import admin_required
 from marac.db import db_session, get_or_404, utcnow
 from marac.incidents.models import LocalStrand
 from marac.incidents.strands import DEFAULT_LOCAL_STRANDS
+from marac.inputs import id_arg
 from marac.pagination import paginate
 from marac.referrals.models import TriggerSettings
 
@@ -56,7 +57,7 @@ def _changes(obj: Any, fields: list[str], data: dict[str, Any]) -> list[str]:
 def users() -> str:
     db = db_session()
     query = select(User).join(User.agency).order_by(Agency.name, User.name)
-    agency_id = request.args.get("agency", type=int)
+    agency_id = id_arg("agency")
     role = request.args.get("role", "")
     if agency_id:
         query = query.where(User.agency_id == agency_id)

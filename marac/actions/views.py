@@ -29,6 +29,7 @@ from marac.audit import record
 from marac.auth import require, roles_required
 from marac.db import db_session, get_or_404, utcnow
 from marac.formatting import format_date, uk_today
+from marac.inputs import id_arg
 from marac.minutes.models import DocumentKind, IssuedDocument
 from marac.notify import events as notify_events
 from marac.pagination import paginate
@@ -91,8 +92,7 @@ def _can_use_agency_view(user: Any) -> bool:
 
 
 def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, type=int)
-    return value if value else None
+    return id_arg(name)
 
 
 @bp.get("/agency")

@@ -57,6 +57,7 @@ from marac.audit import record
 from marac.auth import require, roles_required
 from marac.db import db_session, get_or_404, utcnow
 from marac.incidents.models import INCIDENT_TYPE_LABELS, Incident
+from marac.inputs import as_id
 from marac.notify import events as notify_events
 from marac.pagination import paginate
 from marac.people.models import Person
@@ -300,7 +301,7 @@ def endorsement_queue() -> str:
 def start() -> Response:
     """Start a draft for the incident's victim, or reopen the user's existing draft."""
     db = db_session()
-    incident_id = request.form.get("incident_id", type=int)
+    incident_id = as_id(request.form.get("incident_id"))
     incident = db.get(Incident, incident_id) if incident_id else None
     if incident is None:
         abort(404)
@@ -472,7 +473,8 @@ def _judgement_page(assessment: RiskAssessment, instrument: Instrument) -> str |
     )
     if request.method == "POST":
         valid = form.validate()
-        level = form["judgement_level"].data
+        # A value outside the choices has its field error; it must not reach the rules.
+        level = None if form["judgement_level"].errors else form["judgement_level"].data
         reason = form["below_suggested_reason"].data or ""
         problem = check_judgement(scoring.level, level, reason) if level else None
         if problem and _action() == CONTINUE:
@@ -716,7 +718,7 @@ def endorse(assessment_id: int) -> str | Response:
     )
     if request.method == "POST":
         valid = form.validate()
-        final = form.final_level.data
+        final = None if form.final_level.errors else form.final_level.data
         reason = form.reason.data or ""
         if final and assessment.judgement_level:
             problem = check_endorsement(assessment.judgement_level, final, reason)

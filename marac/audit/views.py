@@ -12,18 +12,15 @@ from marac.audit.models import AuditEvent
 from marac.auth import admin_required
 from marac.db import db_session
 from marac.formatting import UK
+from marac.inputs import iso_day
 from marac.pagination import paginate
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 
 
 def _day(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.combine(datetime.strptime(value, "%Y-%m-%d").date(), time(), tzinfo=UK)
-    except ValueError:
-        return None
+    day = iso_day(value) if value and len(value) == 10 else None
+    return datetime.combine(day, time(), tzinfo=UK) if day else None
 
 
 @bp.route("")

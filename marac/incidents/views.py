@@ -17,7 +17,6 @@ from flask import (
     flash,
     redirect,
     render_template,
-    request,
     url_for,
 )
 from flask_login import current_user
@@ -44,6 +43,7 @@ from marac.incidents.models import (
 )
 from marac.incidents.placing import area_for_postcode, local_strand_choices, resolve_local_strands
 from marac.incidents.strands import STRAND_LABELS, SUBCATEGORIES, SUBCATEGORY_STRAND
+from marac.inputs import id_arg
 from marac.people.access import can_view_person, viewable_person_ids
 from marac.people.matching import (
     NEW_PERSON,
@@ -66,7 +66,7 @@ UNDISCLOSED = "The MARAC may already know a person with these details. A coordin
 
 def _known_person() -> Person | None:
     """The victim picked from search (?person_id=), if the user may see them."""
-    person_id = request.args.get("person_id", type=int)
+    person_id = id_arg("person_id")
     if person_id is None:
         return None
     db = db_session()

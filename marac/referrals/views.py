@@ -24,6 +24,7 @@ from marac.formatting import format_date, format_datetime, uk_today
 from marac.incidents.access import can_view_incident, viewable_incidents
 from marac.incidents.labels import local_strand_names, strand_summary
 from marac.incidents.models import INCIDENT_TYPE_LABELS, Incident
+from marac.inputs import id_arg
 from marac.meetings.agenda import KIND_LABELS as AGENDA_KIND_LABELS
 from marac.meetings.agenda import panel_research_for
 from marac.meetings.hearings import panel_history
@@ -178,8 +179,8 @@ def index() -> str:
 def _referral_context() -> tuple[Person | None, Incident | None]:
     """The person (and incident) the referral starts from, checking the user may see them."""
     db = db_session()
-    incident_id = request.args.get("incident_id", type=int)
-    person_id = request.args.get("person_id", type=int)
+    incident_id = id_arg("incident_id")
+    person_id = id_arg("person_id")
     incident: Incident | None = None
     if incident_id is not None:
         incident = get_or_404(Incident, incident_id)

@@ -6,13 +6,12 @@ leave the system; `suppress` hides small numbers in what goes to the partnership
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from marac.referrals.models import SOURCE_LABELS
 from marac.reports.queries import Dashboard, Scope
+from marac.spreadsheet import csv_text
 
 SMALL_NUMBER = "fewer than 5"
 
@@ -54,22 +53,22 @@ class Table:
     chart: bool = True  # a bar chart of the last column makes sense
 
     def csv(self, suppressed: bool = False) -> str:
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow([self.title])
-        writer.writerow(["Area", self.scope.area_label])
-        writer.writerow(["Period", self.scope.period_label])
-        writer.writerow(["Period complete", "yes" if self.scope.complete else "no"])
+        """The table as CSV; names typed by users cannot become spreadsheet formulas."""
+        rows: list[list[str | int]] = [
+            [self.title],
+            ["Area", self.scope.area_label],
+            ["Period", self.scope.period_label],
+            ["Period complete", "yes" if self.scope.complete else "no"],
+        ]
         if self.note:
-            writer.writerow(["Note", self.note])
-        writer.writerow(self.headings)
-        for row in self.rows:
-            writer.writerow(_cells(row, suppressed))
-        return out.getvalue()
+            rows.append(["Note", self.note])
+        rows.append(list(self.headings))
+        rows.extend(_cells(row, suppressed) for row in self.rows)
+        return csv_text(rows)
 
 
-def _cells(row: list[str | int], suppressed: bool) -> list[str]:
-    return [suppress(c) if suppressed and isinstance(c, int) else str(c) for c in row]
+def _cells(row: list[str | int], suppressed: bool) -> list[str | int]:
+    return [suppress(c) if suppressed and isinstance(c, int) else c for c in row]
 
 
 def _pct(part: int, whole: int) -> str:

@@ -20,6 +20,7 @@ from marac.audit import record
 from marac.auth import admin_required, roles_required
 from marac.db import db_session, get_or_404
 from marac.formatting import uk_today
+from marac.inputs import year_error
 from marac.panels.models import Panel
 from marac.reports.access import REPORTING_ROLES, reportable_panels, scope_for
 from marac.reports.charts import bar_chart
@@ -67,6 +68,9 @@ def _choice() -> tuple[Panel | None, list[Panel], dict[str, Any], list[dict[str,
                 errors.append(
                     {"text": f"{label} must be a real date, like 2026-01-31", "href": f"#{name}"}
                 )
+                continue
+            if problem := year_error(parsed[name].year, label):
+                errors.append({"text": problem, "href": f"#{name}"})
         if not errors:
             start, end = parsed["from"], parsed["to"]
             if end < start:

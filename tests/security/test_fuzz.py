@@ -40,7 +40,7 @@ from marac.people.models import Person
 from marac.referrals.models import Referral
 from marac.reports.models import PartnershipTarget
 from tests.conftest import Client
-from tests.factories import make_user
+from tests.factories import _PASSWORD_HASH, TOTP_SECRET, make_user
 from tests.minutes.helpers import MinutesWorld
 from tests.referrals.helpers import make_endorsed, make_incident
 
@@ -338,6 +338,8 @@ def test_no_route_gives_a_server_error_on_hostile_input(app: Flask, db: Session)
             # A fuzzed admin form may have changed, locked or deactivated a fuzz user: undo.
             fresh.email, fresh.role, fresh.is_supervisor, fresh.agency_id = identities[user.id]
             fresh.active, fresh.failed_logins, fresh.locked_until = True, 0, None
+            # ...or reset its password or authenticator app (admin resets).
+            fresh.password_hash, fresh.totp_secret = _PASSWORD_HASH, TOTP_SECRET
             db.commit()
             signed_in[role] = app.test_client().login(user.email)  # type: ignore[attr-defined]
         return signed_in

@@ -65,15 +65,24 @@ lint: install-test
 	$(BIN)/ruff check marac migrations tests benchmarks
 	$(BIN)/ruff format --check marac migrations tests benchmarks
 
-# The whole suite on SQLite, then again on PostgreSQL in a fresh database.
+# The whole suite on SQLite and, side by side, on PostgreSQL in fresh databases. The
+# PostgreSQL run's output is kept in test-artifacts/ and printed when both have finished.
 test: install-test browser lint
-	MARAC_TEST_DB=sqlite $(BIN)/pytest $(PYTEST_ARGS)
 	@status=0; $(BIN)/python -m tests.postgres check || status=$$?; \
+	if [ $$status -ne 0 ] && [ $$status -ne 3 ]; then exit $$status; fi; \
+	mkdir -p test-artifacts; \
 	if [ $$status -eq 0 ]; then \
-	  MARAC_TEST_DB=postgresql $(BIN)/pytest $(PYTEST_ARGS); \
-	elif [ $$status -eq 3 ]; then \
+	  MARAC_TEST_DB=postgresql $(BIN)/pytest $(PYTEST_ARGS) > test-artifacts/postgresql.log 2>&1 & pg=$$!; \
+	fi; \
+	MARAC_TEST_DB=sqlite $(BIN)/pytest $(PYTEST_ARGS); sqlite=$$?; \
+	pg_status=0; \
+	if [ $$status -eq 0 ]; then \
+	  wait $$pg || pg_status=$$?; \
+	  echo "==== PostgreSQL run (test-artifacts/postgresql.log)"; cat test-artifacts/postgresql.log; \
+	else \
 	  echo "PostgreSQL is not reachable: the PostgreSQL run was not done (with CI set this fails)."; \
-	else exit $$status; fi
+	fi; \
+	[ $$sqlite -eq 0 ] && [ $$pg_status -eq 0 ]
 
 clean:
 	rm -rf $(VENV) node_modules static/dist .pytest_cache

@@ -15,18 +15,12 @@ from marac.accounts.models import Agency, AgencyType, Area, Role, User
 from marac.accounts.passwords import hash_password
 from marac.accounts.two_factor import DEMO_SECRET
 from marac.audit import record
+from marac.demo_borough import AREAS, DEMO_DOMAIN
+from marac.panels.demo import load_panel_demo
 
 DEMO_PASSWORD = "demo-marac-2026"  # shared by every demo user; printed by the command
 # Every demo user's authenticator secret; the app accepts it in development and test only.
 DEMO_TOTP_SECRET = DEMO_SECRET
-DEMO_DOMAIN = "ashbrook.example"  # .example is reserved: no real mailbox can match
-
-AREAS: list[tuple[str, list[str], str]] = [
-    ("Ashbrook North", ["Millfield", "Thornbury Heath", "Kestrel Park"], "AK1 AK2 AK3"),
-    ("Ashbrook Central", ["Market Cross", "Riverside", "St Aldhelm's"], "AK4 AK5"),
-    ("Ashbrook South", ["Southmoor", "Copper Lane", "Wrenfield"], "AK6 AK7 AK8"),
-]
-
 AGENCIES: list[tuple[str, AgencyType]] = [
     ("Ashbrook Police", AgencyType.POLICE),
     ("Ashbrook Council Community Safety Unit", AgencyType.COMMUNITY_SAFETY),
@@ -76,7 +70,6 @@ def _repeats(db: Session) -> str:
 
 
 def _panels(db: Session) -> str:
-    from marac.panels.demo import load_panel_demo  # imports this module: load late
 
     return load_panel_demo(db)
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from marac.accounts.models import Agency, Area, Role, User
 from marac.db import utcnow
-from marac.demo import AREAS, DEMO_DOMAIN
+from marac.demo_borough import AREAS, DEMO_DOMAIN
 from marac.formatting import UK
 from marac.panels.models import Panel
 from marac.panels.schedule import add_months, schedule_panel

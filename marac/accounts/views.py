@@ -42,6 +42,7 @@ from marac.accounts.signin import (
     end_session,
     finish_first_factor,
     pop_next,
+    second_factor_endpoint,
 )
 from marac.audit import record
 from marac.auth import refresh_last_activity
@@ -129,14 +130,20 @@ def _locked_out(db: Session, user: User) -> Response:
     return redirect(url_for("accounts.login"))
 
 
-def _pending() -> tuple[User, UserSession] | Response:
-    """The user and session waiting for a second factor, or where they should go instead."""
+def _pending(*, has_app: bool) -> tuple[User, UserSession] | Response:
+    """The user and session waiting for a second factor, or where they should go instead.
+
+    `has_app`: the page is for users whose authenticator is set up (code, recovery code)
+    or for those without one (set-up); the others are sent to the page that fits them.
+    """
     row = current_session()
     user: User = current_user  # type: ignore[assignment]
     if row is None:
         return redirect(url_for("accounts.login"))
     if row.second_factor_at is not None:
         return redirect(url_for("home.dashboard"))
+    if user.has_second_factor != has_app:
+        return redirect(url_for(second_factor_endpoint(user)))
     return user, row
 
 
@@ -144,12 +151,10 @@ def _pending() -> tuple[User, UserSession] | Response:
 @per_address()
 @per_account(signed_in_user)
 def second_factor() -> str | Response:
-    pending = _pending()
+    pending = _pending(has_app=True)
     if isinstance(pending, Response):
         return pending
     user, row = pending
-    if not user.has_second_factor:
-        return redirect(url_for("accounts.set_up_second_factor"))
     form = CodeForm()
     if form.validate_on_submit():
         db = db_session()
@@ -195,12 +200,10 @@ def _claim_step(db: Session, user: User, step: int) -> bool:
 @per_account(signed_in_user)
 def recovery_code() -> str | Response:
     """For someone without their phone: one of the codes saved at set-up, once each."""
-    pending = _pending()
+    pending = _pending(has_app=True)
     if isinstance(pending, Response):
         return pending
     user, row = pending
-    if not user.has_second_factor:
-        return redirect(url_for("accounts.set_up_second_factor"))
     form = RecoveryCodeForm()
     if form.validate_on_submit():
         db = db_session()
@@ -242,12 +245,10 @@ def recovery_code() -> str | Response:
 @per_account(signed_in_user)
 def set_up_second_factor() -> str | Response:
     """First sign-in (or after an admin reset): link an authenticator app, get recovery codes."""
-    pending = _pending()
+    pending = _pending(has_app=False)  # never replaces a working second factor
     if isinstance(pending, Response):
         return pending
     user, row = pending
-    if user.has_second_factor:  # never replace a working second factor from here
-        return redirect(url_for("accounts.second_factor"))
     secret = session.get(PENDING_SECRET_KEY)
     if not isinstance(secret, str) or not secret:
         secret = two_factor.new_secret()

@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from marac.config import PROJECT_ROOT, Settings
+from marac.operations import OperationError
 
 csrf = CSRFProtect()
 
@@ -33,7 +34,12 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
-ERROR_PAGES = {400: "errors/400.html", 403: "errors/403.html", 404: "errors/404.html"}
+ERROR_PAGES = {
+    400: "errors/400.html",
+    403: "errors/403.html",
+    404: "errors/404.html",
+    409: "errors/409.html",
+}
 # Responses that may carry case or report data.
 NO_STORE_TYPES = {"text/html", "text/csv", "application/pdf"}
 
@@ -240,6 +246,19 @@ def _register_error_pages(app: Flask) -> None:
             else:
                 return error
         return render_template(template, error=error), code
+
+    @app.errorhandler(OperationError)
+    def refused_by_operation(error: OperationError) -> Any:
+        """An operation said no that the view did not handle: the matching error page."""
+        from marac.db import db_session
+
+        db_session().rollback()
+        if error.status == 403:
+            from marac.auth import audit_refusal
+
+            audit_refusal()
+        code = error.status if error.status in ERROR_PAGES else 400
+        return render_template(ERROR_PAGES[code], error=error), code
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Any:

@@ -212,10 +212,10 @@ def demo_code() -> None:
 @with_appcontext
 def send_reminders_command(today: object) -> None:
     """Queue due-soon, overdue and weekly digest reminders (each once), then send email."""
+    from marac.actions.reminders import send_reminders
     from marac.db import db_session
     from marac.formatting import uk_today
     from marac.notify.backends import backend_for, send_pending
-    from marac.notify.reminders import send_reminders
 
     day = today.date() if today is not None else uk_today()  # type: ignore[attr-defined]
     session = db_session()

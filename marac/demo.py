@@ -93,10 +93,11 @@ def _reports(db: Session) -> str:
 
 
 def _notifications(db: Session) -> str:
+    from marac.actions.reminders import send_reminders
     from marac.formatting import uk_today
-    from marac.notify.demo import add_demo_notifications
 
-    queued = add_demo_notifications(db, uk_today())
+    # The overdue and soon-due actions give owners notices and members a digest.
+    queued = len(send_reminders(db, uk_today()))
     return f"Demo notifications: {queued} reminders queued for the overdue and due actions."
 
 

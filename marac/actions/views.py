@@ -11,6 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
 from marac.accounts.models import Agency, Role, User
+from marac.actions import notices
 from marac.actions.access import can_edit_action, can_update_action, can_view_action, owns_action
 from marac.actions.context import case_contexts
 from marac.actions.forms import NO_OFFICER, EditActionForm, ProgressForm
@@ -31,7 +32,6 @@ from marac.db import db_session, get_or_404, utcnow
 from marac.formatting import format_date, uk_today
 from marac.inputs import id_arg
 from marac.minutes.models import DocumentKind, IssuedDocument
-from marac.notify import events as notify_events
 from marac.pagination import paginate
 from marac.panels.access import visible_panels
 from marac.panels.models import Meeting, Panel
@@ -440,7 +440,7 @@ def edit(action_id: int) -> str | Response:
         db, "action_edited", OBJECT, action.id, f"{referral.reference}: {len(changes)} change(s)"
     )
     if reassigned:  # the new officer (or the new agency's members) hear of it
-        notify_events.action_assigned(db, action, referral.reference)
+        notices.action_assigned(db, action, referral.reference)
     conflict = _commit_or_conflict(action, form, again)
     if conflict is not None:
         return conflict

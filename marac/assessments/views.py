@@ -17,6 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
 from marac.accounts.models import Role, User
+from marac.assessments import notices
 from marac.assessments import tasks as t
 from marac.assessments.access import (
     can_edit_assessment,
@@ -58,7 +59,6 @@ from marac.auth import require, roles_required
 from marac.db import db_session, get_or_404, utcnow
 from marac.incidents.models import INCIDENT_TYPE_LABELS, Incident
 from marac.inputs import as_id
-from marac.notify import events as notify_events
 from marac.pagination import paginate
 from marac.people.models import Person
 from marac.referrals.triggers import on_assessment_endorsed
@@ -653,7 +653,7 @@ def check(assessment_id: int) -> str | Response:
             assessment.status = AssessmentStatus.SUBMITTED.value
             assessment.submitted_at = utcnow()
             assessment.suggested_level = scoring.level.value
-            notify_events.assessment_submitted(db, assessment)  # the agency's supervisors
+            notices.assessment_submitted(db, assessment)  # the agency's supervisors
 
         if (
             _version_ok(assessment, form)

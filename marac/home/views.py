@@ -9,7 +9,7 @@ from marac.actions.context import my_action_counts
 from marac.db import db_session
 from marac.formatting import uk_today
 from marac.home.work import work_for
-from marac.meetings.agenda_views import AGENDA_STATUS_LABELS
+from marac.meetings.agenda import AGENDA_STATUS_LABELS
 
 bp = Blueprint("home", __name__)
 

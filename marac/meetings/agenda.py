@@ -480,3 +480,10 @@ def panel_research_for(session: Session, user: Any, referral_id: int) -> PanelRe
         agencies=len(meeting.panel.agencies),
         can_add=member,
     )
+
+
+AGENDA_STATUS_LABELS: dict[str, str] = {
+    AgendaStatus.NOT_BUILT.value: "Not built",
+    AgendaStatus.DRAFT.value: "Draft: not yet published",
+    AgendaStatus.PUBLISHED.value: "Published to members",
+}

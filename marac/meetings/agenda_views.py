@@ -24,8 +24,10 @@ from marac.audit import record
 from marac.auth import require, roles_required
 from marac.db import db_session, get_or_404, utcnow
 from marac.formatting import uk_today
+from marac.meetings import notices
 from marac.meetings.access import can_run_meeting, can_see_meeting
 from marac.meetings.agenda import (
+    AGENDA_STATUS_LABELS,
     KIND_LABELS,
     AgendaLocked,
     agenda_rows,
@@ -48,7 +50,6 @@ from marac.meetings.forms import (
     ResearchForm,
 )
 from marac.meetings.models import AgendaAmendment, AgendaItem, CaseResearch, ItemKind, ItemStatus
-from marac.notify import events as notify_events
 from marac.panels.access import sits_on_panel, visible_panels
 from marac.panels.models import AgendaStatus, Meeting, MeetingStatus, Panel
 from marac.people.models import Person
@@ -67,13 +68,6 @@ MEETING_STATUS_LABELS: dict[str, str] = {
     MeetingStatus.CANCELLED.value: "Cancelled",
     MeetingStatus.HELD.value: "Held",
 }
-AGENDA_STATUS_LABELS: dict[str, str] = {
-    AgendaStatus.NOT_BUILT.value: "Not built",
-    AgendaStatus.DRAFT.value: "Draft: not yet published",
-    AgendaStatus.PUBLISHED.value: "Published to members",
-}
-
-
 # ---- helpers ----------------------------------------------------------------------------
 
 
@@ -126,7 +120,7 @@ def _change(db: Session, meeting: Meeting, action: str, summary: str, reason: st
                 meeting_id=meeting.id, user_id=current_user.id, summary=summary, reason=reason
             )
         )
-        notify_events.agenda_amended(db, meeting)  # members of the panel's agencies
+        notices.agenda_amended(db, meeting)  # members of the panel's agencies
 
 
 def _commit(meeting: Meeting, message: str) -> Response:
@@ -348,7 +342,7 @@ def publish(meeting_id: int) -> Response:
     meeting.agenda_published_at = utcnow()
     meeting.agenda_published_by_id = current_user.id
     record(db, "agenda_published", OBJECT, meeting.id, f"Agenda published with {listed} case(s)")
-    notify_events.agenda_published(db, meeting)  # members of the panel's agencies
+    notices.agenda_published(db, meeting)  # members of the panel's agencies
     return _commit(
         meeting, f"Agenda published: members of the panel's agencies can now see {listed} case(s)."
     )

@@ -18,6 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
 from marac.accounts.models import Agency, Role, User
+from marac.actions import notices
 from marac.actions.context import case_contexts, latest_progress
 from marac.actions.forms import NO_OFFICER
 from marac.actions.models import OUTSTANDING_STATUSES, Action, ActionReview, ActionUpdate
@@ -54,7 +55,6 @@ from marac.meetings.record_forms import (
     case_record_form_class,
     info_field_name,
 )
-from marac.notify import events as notify_events
 from marac.panels.models import AgendaStatus, Meeting, MeetingStatus
 from marac.people.models import Person
 from marac.referrals.models import (
@@ -587,7 +587,7 @@ def _add_action(form: CaseRecordForm, page: RecordPage) -> Action | None:
             note=f"Agreed at the panel meeting on {format_date(page.meeting.meeting_date)}",
         )
     )
-    notify_events.action_assigned(db, action, page.referral.reference)  # its owner(s)
+    notices.action_assigned(db, action, page.referral.reference)  # its owner(s)
     return action
 
 

@@ -128,12 +128,12 @@ def preview(meeting_id: int) -> Response:
 
 def _issue_and_notify(db: Any, meeting: Meeting, reason: str = "") -> None:
     """Issue the next version, then tell the members and the action-owning agencies."""
-    from marac.notify import events as notify_events
+    from marac.minutes import notices
 
     documents = lifecycle.issue(db, meeting, current_user, uk_today(), reason)
     page = url_for("minutes.minutes", meeting_id=meeting.id)
     agencies = [d.agency_id for d in documents if d.agency_id is not None]
-    notify_events.minutes_issued(
+    notices.minutes_issued(
         db, meeting, agencies, full_link=page, extract_links=dict.fromkeys(agencies, page)
     )
 

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, false, or_, select
 from sqlalchemy.orm import Session
 
+from marac.accounts.areas import covers_area
 from marac.accounts.models import Role
 from marac.meetings.access import member_can_view_referral, member_viewable_referrals
 from marac.people.access import can_view_person
@@ -23,13 +24,6 @@ from marac.people.models import Person
 from marac.referrals.models import Referral, ReferralStatus
 
 SCREENABLE_STATUSES = (ReferralStatus.NEW.value, ReferralStatus.MORE_INFO.value)
-
-
-def covers_area(user: Any, area_id: int | None) -> bool:
-    """A coordinator covers an area they are assigned to, and every unknown area."""
-    if not user.has_role(Role.COORDINATOR):
-        return False
-    return area_id is None or area_id in {a.id for a in user.areas}
 
 
 def can_view_referral(user: Any, referral: Referral, session: Session | None = None) -> bool:

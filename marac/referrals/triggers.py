@@ -60,6 +60,7 @@ from marac.referrals.models import (
     TriggerSettings,
 )
 from marac.referrals.needs import needs_from_person
+from marac.referrals.notices import referral_created
 
 UK = ZoneInfo("Europe/London")
 
@@ -361,8 +362,6 @@ def _fire(
         f"{referral.reference}: " + "; ".join(referral.trigger_reasons),
     )
     session.flush()
-    from marac.notify.events import referral_created  # late: notify imports referrals
-
     referral_created(session, referral)  # the area's coordinators, in this transaction
     return referral
 

@@ -28,10 +28,10 @@ from marac.inputs import id_arg
 from marac.meetings.agenda import KIND_LABELS as AGENDA_KIND_LABELS
 from marac.meetings.agenda import panel_research_for
 from marac.meetings.hearings import panel_history
-from marac.notify import events as notify_events
 from marac.pagination import paginate
 from marac.people.access import can_view_person
 from marac.people.models import Person
+from marac.referrals import notices
 from marac.referrals.access import (
     SCREENABLE_STATUSES,
     can_screen_referral,
@@ -282,7 +282,7 @@ def _save_partner_referral(
         f"{len(chosen)} incident(s); area {area.name if area else 'not known'}"
         + ("; repeat" if is_repeat else ""),
     )
-    notify_events.referral_created(db, referral)  # the area's coordinators
+    notices.referral_created(db, referral)  # the area's coordinators
     return referral
 
 
@@ -589,7 +589,7 @@ def more_info(referral_id: int) -> str | Response:
         referral.id,
         f"Asked the referrer of {referral.reference} for more information",
     )
-    notify_events.more_info_requested(db, referral)  # the referrer
+    notices.more_info_requested(db, referral)  # the referrer
     conflict = _commit_or_conflict(referral, form, forms)
     if conflict is not None:
         return conflict

@@ -7,7 +7,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy.orm import Session
 
 from marac.accounts.models import Role
-from marac.notify import events
+from marac.actions import notices as actions_notices
 from tests.e2e.axe import assert_accessible
 from tests.e2e.helpers import AnotherPage, sign_in_with_form
 from tests.factories import make_agency, make_user
@@ -22,7 +22,7 @@ def test_a_member_reads_an_assignment_and_an_admin_sees_the_email(
     w = PanelWorld(db)
     referral = w.referral()
     action = make_action(db, referral, w.housing)
-    events.action_assigned(db, action, referral.reference)
+    actions_notices.action_assigned(db, action, referral.reference)
     db.commit()
 
     sign_in_with_form(page, w.housing_member.email)

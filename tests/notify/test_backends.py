@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from marac.config import Settings
 from marac.db import utcnow
-from marac.notify import events
+from marac.meetings import notices as meetings_notices
 from marac.notify.backends import (
     CLAIM_EXPIRES,
     NotifyBackend,
@@ -30,6 +30,7 @@ from marac.notify.backends import (
     send_pending,
 )
 from marac.notify.models import Notification, OutboxMessage
+from marac.referrals import notices as referrals_notices
 from tests.meetings import PanelWorld
 
 SERVICE_ID = str(uuid.uuid4())
@@ -107,7 +108,7 @@ def notify_stub() -> Iterator[tuple[str, type[_NotifyStub]]]:
 def _queue_one(db: Session) -> tuple[PanelWorld, OutboxMessage]:
     w = PanelWorld(db)
     referral = w.referral()
-    events.more_info_requested(db, referral)
+    referrals_notices.more_info_requested(db, referral)
     db.commit()
     return w, db.scalars(select(OutboxMessage)).one()
 
@@ -163,7 +164,7 @@ def test_two_runs_at_once_send_each_email_once(app: Flask, db: Session, smtp_ser
     port, inbox = smtp_server
     w = PanelWorld(db)
     for _ in range(3):
-        events.more_info_requested(db, w.referral())
+        referrals_notices.more_info_requested(db, w.referral())
     db.commit()
     smtp = SmtpBackend(Settings(smtp_host="127.0.0.1", smtp_port=port))
     backend = _RunsAnotherSendAtOnce(smtp, app)
@@ -263,7 +264,7 @@ def test_agenda_email_links_the_ics_with_the_full_address(db: Session, smtp_serv
     port, inbox = smtp_server
     w = PanelWorld(db)
     meeting = w.meeting()
-    events.agenda_published(db, meeting)
+    meetings_notices.agenda_published(db, meeting)
     db.commit()
     settings = Settings(smtp_host="127.0.0.1", smtp_port=port, base_url="https://m.example")
     send_pending(db, SmtpBackend(settings))

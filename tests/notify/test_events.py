@@ -6,9 +6,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marac.accounts.models import Role
+from marac.actions import notices as actions_notices
+from marac.assessments import notices as assessments_notices
 from marac.assessments.models import RiskAssessment
+from marac.meetings import notices as meetings_notices
+from marac.minutes import notices as minutes_notices
 from marac.notify import events
 from marac.notify.models import Notification, NotificationPreference, OutboxMessage
+from marac.referrals import notices as referrals_notices
 from tests.factories import make_agency, make_user
 from tests.meeting_factories import make_action
 from tests.meetings import PanelWorld
@@ -26,7 +31,7 @@ def _emailed(db: Session, kind: str) -> set[str]:
 def test_new_referral_goes_to_the_area_coordinators_only(db: Session) -> None:
     w = PanelWorld(db)
     referral = w.referral()
-    events.referral_created(db, referral)
+    referrals_notices.referral_created(db, referral)
     db.commit()
     assert _notified(db, events.REFERRAL_CREATED) == {w.coordinator.id}
     assert _emailed(db, events.REFERRAL_CREATED) == {w.coordinator.email}
@@ -37,7 +42,7 @@ def test_referral_with_unknown_area_goes_to_every_coordinator(db: Session) -> No
     inactive = make_coordinator(db, w.area)
     inactive.active = False
     referral = w.referral(area=None)
-    events.referral_created(db, referral)
+    referrals_notices.referral_created(db, referral)
     db.commit()
     assert _notified(db, events.REFERRAL_CREATED) == {w.coordinator.id, w.other_coordinator.id}
 
@@ -45,7 +50,7 @@ def test_referral_with_unknown_area_goes_to_every_coordinator(db: Session) -> No
 def test_more_information_goes_to_the_referrer_only(db: Session) -> None:
     w = PanelWorld(db)
     referral = w.referral()
-    events.more_info_requested(db, referral)
+    referrals_notices.more_info_requested(db, referral)
     db.commit()
     assert _notified(db, events.MORE_INFO_REQUESTED) == {w.referrer.id}
 
@@ -62,7 +67,7 @@ def test_submitted_assessment_goes_to_the_agencys_supervisors_never_the_assessor
     )
     db.add(assessment)
     db.flush()
-    events.assessment_submitted(db, assessment)
+    assessments_notices.assessment_submitted(db, assessment)
     db.commit()
     assert _notified(db, events.ASSESSMENT_SUBMITTED) == {supervisor.id}
 
@@ -70,8 +75,8 @@ def test_submitted_assessment_goes_to_the_agencys_supervisors_never_the_assessor
 def test_agenda_published_and_amended_go_to_the_panels_agency_members(db: Session) -> None:
     w = PanelWorld(db)
     meeting = w.meeting()
-    events.agenda_published(db, meeting)
-    events.agenda_amended(db, meeting)
+    meetings_notices.agenda_published(db, meeting)
+    meetings_notices.agenda_amended(db, meeting)
     db.commit()
     members = {w.police_member.id, w.housing_member.id, w.vs_member.id}
     assert _notified(db, events.AGENDA_PUBLISHED) == members
@@ -87,12 +92,12 @@ def test_action_assigned_to_the_officer_or_else_the_agencys_members(db: Session)
     referral = w.referral()
     officer = make_user(db, Role.REFERRER, agency=w.housing)
     named = make_action(db, referral, w.housing, officer_id=officer.id)
-    events.action_assigned(db, named, referral.reference)
+    actions_notices.action_assigned(db, named, referral.reference)
     db.commit()
     assert _notified(db, events.ACTION_ASSIGNED) == {officer.id}
     db.query(Notification).delete()
     unnamed = make_action(db, referral, w.housing)
-    events.action_assigned(db, unnamed, referral.reference)
+    actions_notices.action_assigned(db, unnamed, referral.reference)
     db.commit()
     assert _notified(db, events.ACTION_ASSIGNED) == {w.housing_member.id}
 
@@ -113,7 +118,7 @@ def test_minutes_go_full_to_members_and_as_extract_to_other_action_agencies(
     make_action(db, referral, w.police, meeting, officer_id=w.police_member.id)
     elsewhere = make_user(db, Role.REFERRER, agency=w.housing)
     make_action(db, referral, w.housing, w.meeting(42), officer_id=elsewhere.id)
-    events.minutes_issued(
+    minutes_notices.minutes_issued(
         db,
         meeting,
         [w.housing.id, outside.id],
@@ -136,7 +141,7 @@ def test_minutes_go_full_to_members_and_as_extract_to_other_action_agencies(
 def test_emails_carry_only_a_reference_and_a_link(db: Session) -> None:
     w = PanelWorld(db)
     referral = w.referral(reasons="Bricks thrown at the window by a named neighbour.")
-    events.referral_created(db, referral)
+    referrals_notices.referral_created(db, referral)
     db.commit()
     message = db.scalars(select(OutboxMessage)).one()
     assert referral.reference in message.subject
@@ -150,7 +155,7 @@ def test_digest_preference_stops_digest_emails_but_never_assignment_notices(db: 
     db.commit()
     referral = w.referral()
     action = make_action(db, referral, w.housing)
-    events.action_assigned(db, action, referral.reference)
+    actions_notices.action_assigned(db, action, referral.reference)
     digest = events.Notice(events.OVERDUE_DIGEST, "Digest", "1 overdue", "", "/actions/mine")
     events.deliver(db, [w.housing_member], digest)
     db.commit()
@@ -162,8 +167,8 @@ def test_digest_preference_stops_digest_emails_but_never_assignment_notices(db: 
 def test_repeated_amendments_wait_until_the_last_notice_is_read(db: Session) -> None:
     w = PanelWorld(db)
     meeting = w.meeting()
-    events.agenda_amended(db, meeting)
-    events.agenda_amended(db, meeting)
+    meetings_notices.agenda_amended(db, meeting)
+    meetings_notices.agenda_amended(db, meeting)
     db.commit()
     rows = db.scalars(select(Notification).where(Notification.kind == "agenda_amended")).all()
     assert len(rows) == 3  # one per member, not two
@@ -171,4 +176,4 @@ def test_repeated_amendments_wait_until_the_last_notice_is_read(db: Session) -> 
         if row.user_id == w.police_member.id:
             row.read_at = row.created_at
     db.commit()
-    assert events.agenda_amended(db, meeting) == [w.police_member]
+    assert meetings_notices.agenda_amended(db, meeting) == [w.police_member]

@@ -11,8 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marac.accounts.models import Role
+from marac.actions import notices as actions_notices
+from marac.actions import reminders
 from marac.actions.models import ActionStatus
-from marac.notify import events, reminders
+from marac.notify import events
 from marac.notify.models import Notification, NotificationPreference, OutboxMessage, ReminderSent
 from tests.factories import make_user
 from tests.meeting_factories import make_action
@@ -91,14 +93,14 @@ def test_a_failing_reminder_is_retried_next_run_and_blocks_no_other(
     referral = w.referral()
     broken = make_action(db, referral, w.police, due_date=MONDAY - timedelta(2))
     fine = make_action(db, referral, w.housing, due_date=MONDAY - timedelta(3))
-    real_owners = events.action_owners
+    real_owners = actions_notices.action_owners
 
     def flaky(session: Session, action: Any) -> Any:
         if action.id == broken.id:
             raise RuntimeError("simulated failure")
         return real_owners(session, action)
 
-    monkeypatch.setattr(events, "action_owners", flaky)
+    monkeypatch.setattr(reminders, "action_owners", flaky)
     printed: list[str] = []
     reminders.send_reminders(db, MONDAY, printed.append)
     assert any("FAILED" in line and f"action {broken.id}" in line for line in printed)
@@ -107,7 +109,7 @@ def test_a_failing_reminder_is_retried_next_run_and_blocks_no_other(
     )
     assert sent == {fine.id}
 
-    monkeypatch.setattr(events, "action_owners", real_owners)
+    monkeypatch.setattr(reminders, "action_owners", real_owners)
     retried = reminders.send_reminders(db, MONDAY)
     assert [line for line in retried if f"action {broken.id}" in line]
     sent = set(
@@ -129,9 +131,9 @@ def test_the_command_prints_what_it_sent(app: Flask, db: Session) -> None:
 
 
 def test_demo_notifications_are_safe_to_repeat(db: Session) -> None:
-    from marac.notify.demo import add_demo_notifications
+    from marac.actions.reminders import send_reminders
 
     w = PanelWorld(db)
     make_action(db, w.referral(), w.police, due_date=MONDAY - timedelta(2))
-    assert add_demo_notifications(db, MONDAY) == 2
-    assert add_demo_notifications(db, MONDAY) == 0
+    assert len(send_reminders(db, MONDAY)) == 2
+    assert len(send_reminders(db, MONDAY)) == 0

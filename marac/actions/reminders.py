@@ -1,4 +1,4 @@
-"""The reminders job: actions due soon, overdue actions, and the weekly overdue digest.
+"""The action reminders job: actions due soon, overdue actions, and the weekly overdue digest.
 
 Safe at any cron frequency: each reminder is recorded in ReminderSent under a unique
 key (kind, object, due key) in the same transaction as its messages, so it goes out
@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from marac.actions.models import OUTSTANDING_STATUSES, Action
+from marac.actions.notices import action_owners
 from marac.notify import events
 from marac.notify.models import ReminderSent
 from marac.panels.schedule import long_date, not_working_reason
@@ -122,7 +123,7 @@ def _notice(action: Action, reference: str, kind: str) -> Callable[[Session], li
             subject = f"MARAC action due soon: {reference}"
             text = f"An action for case {reference} is due {long_date(action.due_date)}."
         notice = events.Notice(kind, subject, text, reference, f"/actions/{action.id}")
-        return events.deliver(session, events.action_owners(session, action), notice)
+        return events.deliver(session, action_owners(session, action), notice)
 
     return run
 

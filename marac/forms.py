@@ -155,3 +155,26 @@ class WholeNumberField(IntegerField):
         except ValueError as exc:
             self.data = None
             raise ValueError(self.message) from exc
+
+
+def show_invalid(form: Any, error: Any) -> bool:
+    """Put an operation's `Invalid` errors on the form's fields, so the page shows them.
+
+    Field names are dotted for nested forms ("victim.postcode", "perpetrators.0.name").
+    An error for a field the form lacks goes on the form itself; the return says whether
+    every error found a field.
+    """
+    placed = True
+    for name, problems in error.errors.items():
+        target: Any = form
+        for part in name.split("."):
+            target = target[int(part)] if part.isdigit() else getattr(target, part, None)
+            if target is None:
+                break
+        if target is None or not hasattr(target, "errors"):
+            form.form_errors = [*getattr(form, "form_errors", []), *problems]
+            placed = False
+            continue
+        errors = target.errors if isinstance(target.errors, list) else []
+        target.errors = [*errors, *problems]
+    return placed

@@ -126,6 +126,7 @@ def _register_blueprints(app: Flask) -> None:
     from marac.accounts.sso_admin import bp as sso_admin_bp
     from marac.accounts.views import bp as accounts_bp
     from marac.actions.views import bp as actions_bp
+    from marac.api.admin_views import bp as api_admin_bp
     from marac.assessments.views import bp as assessments_bp
     from marac.audit.views import bp as audit_bp
     from marac.home.views import bp as home_bp
@@ -144,6 +145,7 @@ def _register_blueprints(app: Flask) -> None:
         accounts_bp,
         actions_bp,
         admin_bp,
+        api_admin_bp,
         assessments_bp,
         audit_bp,
         home_bp,
@@ -161,6 +163,9 @@ def _register_blueprints(app: Flask) -> None:
         sso_admin_bp,
     ):
         app.register_blueprint(bp)
+    from marac import api
+
+    api.init_app(app)  # the API door: /api/v1, bearer tokens only
 
 
 def _register_assets(app: Flask) -> None:
@@ -206,6 +211,8 @@ def _register_security_headers(app: Flask, settings: Settings) -> None:
 
 
 def _register_error_pages(app: Flask) -> None:
+    from marac.api.problems import problem, problem_for, under_api
+
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
     @app.errorhandler(PoolTimeoutError)
@@ -218,6 +225,8 @@ def _register_error_pages(app: Flask) -> None:
             db_session().rollback()
         except Exception:
             app.logger.info("rollback while the database is unavailable failed")
+        if under_api():
+            return problem(503, headers={"Retry-After": "60"})
         # Rendered without the context processors: they would query the database again.
         page = app.jinja_env.get_template("errors/503.html").render(
             settings=app.config["MARAC_SETTINGS"],
@@ -230,11 +239,15 @@ def _register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> Any:
+        if under_api():
+            return problem_for(error)
         return render_template("errors/csrf.html", error=error), 400
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:
         code = error.code or 500
+        if under_api():  # the API door answers every status with problem details
+            return problem_for(error)
         if code == 403:
             from marac.auth import audit_refusal
 
@@ -253,6 +266,8 @@ def _register_error_pages(app: Flask) -> None:
         from marac.db import db_session
 
         db_session().rollback()
+        if under_api():
+            return problem_for(error)
         if error.status == 403:
             from marac.auth import audit_refusal
 
@@ -269,4 +284,6 @@ def _register_error_pages(app: Flask) -> None:
             db_session().rollback()
         except Exception:
             app.logger.exception("rollback after error failed")
+        if under_api():
+            return problem_for(error)
         return render_template("errors/500.html"), 500

@@ -50,8 +50,15 @@ PUBLIC_ENDPOINTS = frozenset(
         "pages.privacy",
         "health.healthz",
         "panels.calendar_ics",  # the secret token in the URL is the key
+        # The API door (marac.api) checks its own bearer token; a cookie opens nothing there.
+        "api.openapi_json",
+        "api.reference",
+        "api.instruments",
+        "api.instrument",
+        "api.strands",
     }
 )
+API_PATHS = "/api/"  # every API path, routed or not, skips the cookie sign-in checks
 
 
 @login_manager.user_loader
@@ -62,7 +69,7 @@ def _load_user(user_id: str) -> User | None:
         return None
     user = row.user
     # The version check also ends sessions at once when a role or agency changes.
-    if user.get_id() != user_id or not user.active:
+    if user.get_id() != user_id or not user.active or user.is_service:
         return None
     g.user_session = row
     return user
@@ -75,7 +82,7 @@ def enforce_login_and_idle_timeout() -> object | None:
     not outlive the timeout; last-seen is written at most once a minute.
     """
     endpoint = request.endpoint or ""
-    if endpoint in PUBLIC_ENDPOINTS:
+    if endpoint in PUBLIC_ENDPOINTS or request.path.startswith(API_PATHS):
         return None
     if not current_user.is_authenticated:
         return login_manager.unauthorized()

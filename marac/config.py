@@ -76,6 +76,8 @@ class Settings:
     ratelimit_key_prefix: str = "marac"
     ratelimit_per_address: str = "10 per minute; 100 per hour"
     ratelimit_per_account: str = "5 per minute; 30 per hour"
+    # Calls per API client (marac.api), counted in the same storage.
+    ratelimit_api: str = "120 per minute"
     # Optional k-anonymity range check of new passwords against a breached-password API.
     breached_password_check: bool = False
     breached_password_api_url: str = "https://api.pwnedpasswords.com/range/"
@@ -133,6 +135,7 @@ class Settings:
             or cls.ratelimit_per_address,
             ratelimit_per_account=env.get("MARAC_RATELIMIT_PER_ACCOUNT")
             or cls.ratelimit_per_account,
+            ratelimit_api=env.get("MARAC_RATELIMIT_API") or cls.ratelimit_api,
             breached_password_check=_bool(env.get("MARAC_BREACHED_PASSWORD_CHECK"), False),
             breached_password_api_url=env.get("MARAC_BREACHED_PASSWORD_API_URL")
             or cls.breached_password_api_url,
@@ -160,6 +163,7 @@ class Settings:
         for name, value in (
             ("MARAC_RATELIMIT_PER_ADDRESS", self.ratelimit_per_address),
             ("MARAC_RATELIMIT_PER_ACCOUNT", self.ratelimit_per_account),
+            ("MARAC_RATELIMIT_API", self.ratelimit_api),
         ):
             try:
                 parse_many(value)

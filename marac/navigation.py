@@ -91,6 +91,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         section=("admin.agenc", "sso_admin."),  # single sign-on providers are per agency
     ),
     NavItem("Areas", "admin.areas", frozenset({Role.ADMIN}), section="admin.area"),
+    NavItem("API clients", "api_admin.index", frozenset({Role.ADMIN}), section="api_admin."),
     NavItem("Audit log", "audit.log", frozenset({Role.ADMIN}), section="audit"),
     NavItem("Outbox", "notify.outbox", frozenset({Role.ADMIN}), section="notify.outbox"),
 )

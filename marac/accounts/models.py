@@ -145,6 +145,8 @@ class User(UserMixin, Base):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     # The last 30-second time step whose code was accepted: a code is never taken twice.
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    # The acting user of an API client (marac.api): never signs in, never receives email.
+    is_service: Mapped[bool] = mapped_column(Boolean, default=False)
 
     agency: Mapped[Agency] = relationship(back_populates="users", lazy="joined")
     # Areas a coordinator screens and schedules for.

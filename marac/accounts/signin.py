@@ -70,7 +70,7 @@ def finish_first_factor(
     it is a path on this site.
     """
     db = db_session()
-    if not user.active:
+    if not user.active or user.is_service:  # an API client's service user never signs in
         flash("You cannot sign in with this account. Ask your MARAC administrator.", "info")
         return redirect(url_for("accounts.login"))
     session.clear()  # a fresh session on sign-in: no fixation

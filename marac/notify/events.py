@@ -60,7 +60,12 @@ def active(users: Iterable[User]) -> list[User]:
 
 
 def wants_email(session: Session, user: User, kind: str) -> bool:
-    """Assignment notices and other essentials always go; digests follow the preference."""
+    """Assignment notices and other essentials always go; digests follow the preference.
+
+    An API client's service user has no mailbox: it never gets email.
+    """
+    if user.is_service:
+        return False
     if kind not in DIGEST_KINDS:
         return True
     pref = session.get(NotificationPreference, user.id)

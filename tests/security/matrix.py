@@ -24,6 +24,7 @@ class Outcome(StrEnum):
     NOT_FOUND = "not found"  # 404
     SIGN_IN = "sign in"  # redirected to the sign-in page to continue
     BAD_REQUEST = "HTTP 400"  # e.g. a provider's callback with no sign-in under way
+    NO_TOKEN = "HTTP 401"  # an API route: only a bearer token opens it, never a session
 
 
 ANONYMOUS = "anonymous"
@@ -95,6 +96,8 @@ PARAM_RECORDS: Mapping[str, str] = {
     "notification_id": "notification",
     "target_id": "target",
     "provider_id": "provider",
+    "client_id": "api_client",
+    "version": "instrument_version",
     "token": "calendar_token",
     "key": "report_key",
     "filename": "static_file",
@@ -272,6 +275,17 @@ RULES: dict[str, Rule] = {
     "reports.target_new": rule(ADMINS),
     "reports.target_edit": rule(ADMINS),
     "reports.target_delete": rule(ADMINS, params={"target_id": "spare_target"}),
+    # ---- the API door and its clients
+    "api_admin.index": rule(ADMINS),
+    "api_admin.new": rule(ADMINS),
+    "api_admin.rotate": rule(ADMINS),
+    "api_admin.revoke": rule(ADMINS),
+    "api.openapi_json": rule(EVERYONE),
+    "api.reference": rule(EVERYONE),
+    # A browser's session opens nothing under /api: everyone without a token gets 401.
+    "api.instruments": rule(others=Outcome.NO_TOKEN, anonymous=Outcome.NO_TOKEN),
+    "api.instrument": rule(others=Outcome.NO_TOKEN, anonymous=Outcome.NO_TOKEN),
+    "api.strands": rule(others=Outcome.NO_TOKEN, anonymous=Outcome.NO_TOKEN),
 }
 
 # The same routes on records in other states, or asked about another record in the query

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from marac.accounts.models import AgencyType, Role, User
 from marac.accounts.sso_models import IdentityProvider
+from marac.api.operations import register_client
 from marac.assessments.models import AssessmentStatus
 from marac.db import utcnow
 from marac.formatting import uk_today
@@ -159,6 +160,13 @@ class MatrixWorld:
         lifecycle.approve(db, held, coordinator_n)
         lifecycle.issue(db, held, coordinator_n, today)
         db.commit()
+        api_client, _ = register_client(
+            db,
+            self.users["admin"],
+            name="North Police records system",
+            agency_id=police_n.id,
+            scopes=["incidents:write", "referrals:read"],
+        )
         documents = {(d.kind, d.agency_id): d for d in lifecycle.issued_documents(db, held.id)}
         full = documents[(DocumentKind.FULL.value, None)]
         extract = documents[(DocumentKind.EXTRACT.value, housing_n.id)]
@@ -196,8 +204,10 @@ class MatrixWorld:
             "spare_target": spare_target.id,
             "calendar_token": CALENDAR_TOKEN,
             "provider": provider.id,
+            "api_client": api_client.id,
             "section_key": "incident",
             "report_key": "monthly",
+            "instrument_version": "2026.1",
             "static_file": "dist/marac.css",
             "asset_file": "images/favicon.svg",
         }

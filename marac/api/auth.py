@@ -1,0 +1,132 @@
+"""The API door's checks: a bearer token (never a session cookie), its scopes, its rate.
+
+`authenticate()` runs before every API view: it finds the client for the token, counts
+the call against the client's rate limit and keeps the client on `g`. `require_scope`
+marks a view with the scope it needs. `audit_call()` runs after every API response and
+records the method, path and status with the client and address (never the payload).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
+
+from flask import current_app, g, request
+from limits import parse
+from werkzeug.wrappers import Response
+
+from marac.api.models import ApiClient, Scope
+from marac.api.problems import problem
+from marac.db import db_session
+from marac.ratelimit import EXTENSION
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+# Reached without a token: the document and its reference page.
+OPEN_ENDPOINTS = frozenset({"api.openapi_json", "api.reference"})
+MAX_BODY = 256 * 1024  # an incident or an assessment is a few kilobytes
+
+
+class ApiRefusal(Exception):
+    """Stops an API request with a ready problem response."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status)
+        self.response = response
+
+
+def current_client() -> ApiClient:
+    client: ApiClient | None = g.get("api_client")
+    if client is None:  # authenticate() runs first on every API view
+        raise ApiRefusal(problem(401))
+    return client
+
+
+def authenticate() -> Response | None:
+    """Before each API request: limits on the body, the bearer token, the rate limit."""
+    if request.endpoint in OPEN_ENDPOINTS:
+        return None
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        return problem(413)
+    request.max_content_length = MAX_BODY
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return problem(401)
+    from marac.api.queries import client_for_token
+
+    client = client_for_token(db_session(), token.strip())
+    if client is None:
+        return problem(401, "The token is unknown, revoked or replaced by a newer one.")
+    g.api_client = client
+    wait = _over_limit(client)
+    if wait is not None:
+        return problem(429, headers={"Retry-After": str(wait)})
+    if request.method in {"POST", "PUT", "PATCH"} and request.mimetype != "application/json":
+        return problem(415)
+    return None
+
+
+def _over_limit(client: ApiClient) -> int | None:
+    """Seconds to wait if this call is one too many for the client, else None."""
+    limiter = current_app.extensions.get(EXTENSION)
+    if limiter is None or not limiter.enabled:
+        return None
+    item = parse(current_app.config["MARAC_SETTINGS"].ratelimit_api.split(";")[0])
+    keys = ("api-client", str(client.id))
+    strategy = limiter.limiter
+    if strategy.hit(item, *keys):
+        return None
+    reset = strategy.get_window_stats(item, *keys).reset_time
+    return max(1, math.ceil(reset - time.time()))
+
+
+def require_scope(scope: Scope) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """The view answers 403 unless the client's token has `scope`."""
+
+    def decorator(view: Callable[P, R]) -> Callable[P, R]:
+        @wraps(view)
+        def run(*args: P.args, **kwargs: P.kwargs) -> R:
+            client = current_client()
+            if scope.value not in client.scope_set:
+                raise ApiRefusal(problem(403, f"This request needs the {scope.value} scope."))
+            return view(*args, **kwargs)
+
+        run._marac_scope = scope  # type: ignore[attr-defined]
+        return run
+
+    return decorator
+
+
+def audit_call(response: Response) -> Response:
+    """After each API response: one audit row with the client, address and status."""
+    response.headers["Cache-Control"] = "no-store"  # answers may carry case data
+    client: ApiClient | None = g.get("api_client")
+    if client is None:
+        return response
+    from marac.api.operations import record_call
+
+    db = db_session()
+    try:
+        db.rollback()  # nothing half-done from a failed request rides on the audit commit
+        client = db.get(ApiClient, client.id) or client
+        record_call(
+            db,
+            client,
+            method=request.method,
+            path=request.path,
+            status=response.status_code,
+            address=request.remote_addr or "",
+        )
+    except Exception:
+        current_app.logger.exception("could not audit an API call")
+        db.rollback()
+    return response
+
+
+def handle_refusal(error: ApiRefusal) -> Any:
+    return error.response

@@ -1,0 +1,147 @@
+"""Every write about API clients: register, rotate, revoke, and the record of each call.
+
+Admins register a client for an agency; the client gets a service user of that agency
+(role referrer, no password, `is_service`) that the API acts as, so the capabilities'
+operations check and audit API calls exactly as they do the pages'.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from marac.accounts.models import Agency, Role, User
+from marac.api.models import ApiClient, Scope
+from marac.api.tokens import new_token
+from marac.audit import record
+from marac.db import utcnow
+from marac.operations import Invalid, NotFound, allow, operation
+
+# Last use is written at most this often: a busy client must not write on every call.
+TOUCH_EVERY = timedelta(minutes=1)
+SERVICE_EMAIL_DOMAIN = "api-client.invalid"  # .invalid never resolves: no mail can go
+
+
+def _admin(actor: User) -> None:
+    allow(actor.has_role(Role.ADMIN) and not actor.is_service)
+
+
+def _scopes(values: Iterable[str]) -> str:
+    chosen = {str(v) for v in values}
+    known = [s.value for s in Scope if s.value in chosen]
+    if not known or len(known) != len(chosen):
+        raise Invalid({"scopes": "Select at least one scope from the list"})
+    return " ".join(known)
+
+
+@operation
+def register_client(
+    db: Session, actor: User, *, name: str, agency_id: int, scopes: Iterable[str]
+) -> tuple[ApiClient, str]:
+    """A new client and its token (returned once, never stored)."""
+    _admin(actor)
+    name = " ".join(name.split())
+    errors: dict[str, str] = {}
+    if not name:
+        errors["name"] = "Enter a name for the client"
+    elif len(name) > 200:
+        errors["name"] = "Name must be 200 characters or fewer"
+    elif db.scalar(select(ApiClient.id).where(func.lower(ApiClient.name) == name.lower())):
+        errors["name"] = "A client with this name already exists"
+    agency = db.get(Agency, agency_id)
+    if agency is None or not agency.active:
+        errors["agency_id"] = "Select an active agency"
+    try:
+        scope_text = _scopes(scopes)
+    except Invalid as problem:
+        errors.update({k: v[0] for k, v in problem.errors.items()})
+    if errors:
+        raise Invalid(errors)
+    user = User(
+        name=f"API client: {name}",
+        email=f"api-{secrets.token_hex(8)}@{SERVICE_EMAIL_DOMAIN}",
+        password_hash="",
+        agency_id=agency_id,
+        role=Role.REFERRER.value,
+        is_service=True,
+    )
+    db.add(user)
+    db.flush()
+    token, prefix, digest = new_token()
+    client = ApiClient(
+        name=name,
+        agency_id=agency_id,
+        scopes=scope_text,
+        token_prefix=prefix,
+        token_hash=digest,
+        service_user_id=user.id,
+        created_by_id=actor.id,
+        last_used_address="",
+    )
+    db.add(client)
+    db.flush()
+    record(
+        db,
+        "api_client_registered",
+        "api_client",
+        client.id,
+        f"API client {client.id} registered for agency {agency_id}",
+        user=actor,
+    )
+    return client, token
+
+
+def _client(db: Session, client_id: int) -> ApiClient:
+    client = db.get(ApiClient, client_id)
+    if client is None:
+        raise NotFound()
+    return client
+
+
+@operation
+def rotate_token(db: Session, actor: User, client_id: int) -> tuple[ApiClient, str]:
+    """A new token for the client; the old one stops working at once."""
+    _admin(actor)
+    client = _client(db, client_id)
+    if client.is_revoked:
+        raise Invalid({"client": "A revoked client cannot be given a new token"})
+    token, prefix, digest = new_token()
+    client.token_prefix, client.token_hash = prefix, digest
+    client.rotated_at = utcnow()
+    record(
+        db, "api_token_rotated", "api_client", client.id, f"API client {client.id} token rotated",
+        user=actor,
+    )  # fmt: skip
+    return client, token
+
+
+@operation
+def revoke_client(db: Session, actor: User, client_id: int) -> ApiClient:
+    """The client's token stops working for good and its service user is deactivated."""
+    _admin(actor)
+    client = _client(db, client_id)
+    if not client.is_revoked:
+        client.revoked_at = utcnow()
+        client.service_user.active = False
+        record(
+            db, "api_client_revoked", "api_client", client.id, f"API client {client.id} revoked",
+            user=actor,
+        )  # fmt: skip
+    return client
+
+
+@operation
+def record_call(
+    db: Session, client: ApiClient, *, method: str, path: str, status: int, address: str
+) -> None:
+    """Audit one call (method, path, status: never the payload) and note the last use."""
+    now = utcnow()
+    if client.last_used_at is None or now - client.last_used_at >= TOUCH_EVERY:
+        client.last_used_at = now
+        client.last_used_address = address[:45]
+    record(db, "api_call", "api_client", client.id, f"{method} {path} {status}",
+           user=client.service_user)  # fmt: skip

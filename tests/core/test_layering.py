@@ -73,7 +73,6 @@ UPWARD_NOT_YET: set[tuple[str, str]] = {
     ("accounts.admin_views", "referrals.models"),
     ("actions.views", "minutes.models"),
     ("assessments.views", "referrals.triggers"),
-    ("incidents.placing", "referrals.areas"),
     ("incidents.views", "referrals.triggers"),
     ("people.access", "incidents.access"),
     ("people.access", "incidents.models"),

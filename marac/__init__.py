@@ -95,6 +95,9 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app.before_request(enforce_login_and_idle_timeout)
 
     _register_blueprints(app)
+    # Cross-capability receivers (an incident recorded -> the referral rules): connected
+    # once at import, so every door (pages, API, jobs) runs them.
+    import marac.referrals.receivers  # noqa: F401
     from marac import ratelimit
 
     ratelimit.init_app(app)  # after the blueprints: it wraps their marked views

@@ -1,6 +1,7 @@
 """Which area (and so which panel) an incident belongs to, and its local strands.
 
-The postcode-to-area rule itself is `marac.referrals.areas.area_for_postcode`.
+The postcode-to-area rule lives here, below referrals (which reuse it through
+`marac.referrals.areas`), because an incident is placed before any referral exists.
 """
 
 from __future__ import annotations
@@ -13,9 +14,27 @@ from sqlalchemy.orm import Session
 from marac.accounts.models import Area
 from marac.incidents.models import LocalStrand
 from marac.incidents.strands import local_code
-from marac.referrals.areas import area_for_postcode
+from marac.people.models import postcode_district
 
 __all__ = ["area_for_postcode", "local_strand_choices", "resolve_local_strands"]
+
+
+def area_for_postcode(session: Session, postcode: str | None) -> Area | None:
+    """The active area whose postcode districts include this postcode's district.
+
+    One query: the LIKE narrows the candidates, then the exact district list decides
+    (so "AK1" never matches an area that only covers "AK10"). When two areas claim the
+    same district, the older area wins, so the answer is stable.
+    """
+    district = postcode_district(postcode)
+    if not district:
+        return None
+    candidates = session.scalars(
+        select(Area)
+        .where(Area.active, Area.postcode_districts.ilike(f"%{district}%"))
+        .order_by(Area.id)
+    ).all()
+    return next((area for area in candidates if district in area.district_list), None)
 
 
 def local_strand_choices(session: Session) -> list[tuple[str, str]]:

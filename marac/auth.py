@@ -56,6 +56,8 @@ PUBLIC_ENDPOINTS = frozenset(
         "api.instruments",
         "api.instrument",
         "api.strands",
+        "api.create_incident",
+        "api.incident_status",
     }
 )
 API_PATHS = "/api/"  # every API path, routed or not, skips the cookie sign-in checks

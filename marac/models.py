@@ -3,7 +3,7 @@
 from marac.accounts.models import Agency, Area, User, user_area
 from marac.accounts.sso_models import IdentityProvider, SsoIdentity
 from marac.actions.models import Action, ActionReview, ActionUpdate
-from marac.api.models import ApiClient
+from marac.api.models import ApiClient, ApiIntake
 from marac.assessments.models import RiskAssessment, RiskMeasure
 from marac.audit.models import AuditChainHead, AuditEvent
 from marac.incidents.models import Incident, IncidentStrand, LocalStrand, Perpetrator
@@ -31,6 +31,7 @@ __all__ = [
     "AgendaAmendment",
     "AgendaItem",
     "ApiClient",
+    "ApiIntake",
     "Area",
     "Attendee",
     "AuditChainHead",

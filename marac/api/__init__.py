@@ -71,6 +71,9 @@ def init_app(app: Flask) -> None:
     from marac.api.reference import add_routes as add_reference
 
     add_reference(blp)
+    from marac.api.intake import add_routes as add_intake
+
+    add_intake(blp)
 
     @blp.route("/openapi.json", endpoint="openapi_json", methods=["GET"])
     def openapi_json() -> Any:

@@ -66,9 +66,24 @@ def authenticate() -> Response | None:
     wait = _over_limit(client)
     if wait is not None:
         return problem(429, headers={"Retry-After": str(wait)})
-    if request.method in {"POST", "PUT", "PATCH"} and request.mimetype != "application/json":
-        return problem(415)
+    if request.method in {"POST", "PUT", "PATCH"}:
+        if request.mimetype != "application/json":
+            return problem(415)
+        if _has_nul(request.get_json(silent=True)):  # PostgreSQL cannot store NUL in text
+            return problem(400, "Text may not contain NUL characters.")
     return None
+
+
+def _has_nul(value: Any, depth: int = 0) -> bool:
+    if depth > 32:
+        return False
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k, depth + 1) or _has_nul(v, depth + 1) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v, depth + 1) for v in value)
+    return False
 
 
 def _over_limit(client: ApiClient) -> int | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marac.accounts.models import Agency, User
@@ -74,3 +74,35 @@ class ApiClient(Base):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+class IntakeKind(StrEnum):
+    INCIDENT = "incident"
+    ASSESSMENT = "assessment"
+
+
+class ApiIntake(Base):
+    """One create a client sent: its Idempotency-Key, its own reference, what it made.
+
+    Both uniques hold across concurrent retries: the row is inserted in the transaction
+    that creates the record, so a second identical request waits on the first and then
+    fails its insert, and is answered with the first one's result.
+    """
+
+    __tablename__ = "api_intake"
+    __table_args__ = (
+        UniqueConstraint("client_id", "idempotency_key", name="uq_api_intake_client_key"),
+        UniqueConstraint(
+            "client_id", "kind", "sender_reference", name="uq_api_intake_client_reference"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("api_client.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    idempotency_key: Mapped[str] = mapped_column(String(200))
+    # SHA-256 of the canonical JSON body: the same key with another body is refused.
+    request_hash: Mapped[str] = mapped_column(String(64))
+    sender_reference: Mapped[str] = mapped_column(String(80))
+    resource_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

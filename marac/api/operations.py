@@ -8,18 +8,20 @@ operations check and audit API calls exactly as they do the pages'.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from marac.accounts.models import Agency, Role, User
-from marac.api.models import ApiClient, Scope
+from marac.api.models import ApiClient, ApiIntake, IntakeKind, Scope
 from marac.api.tokens import new_token
 from marac.audit import record
 from marac.db import utcnow
-from marac.operations import Invalid, NotFound, allow, operation
+from marac.operations import Conflict, Invalid, NotFound, allow, operation
 
 # Last use is written at most this often: a busy client must not write on every call.
 TOUCH_EVERY = timedelta(minutes=1)
@@ -145,3 +147,114 @@ def record_call(
         client.last_used_address = address[:45]
     record(db, "api_call", "api_client", client.id, f"{method} {path} {status}",
            user=client.service_user)  # fmt: skip
+
+
+# ---- intake: idempotent creates ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Intake:
+    """What an idempotent create made; `created` is False when it answered a retry."""
+
+    row: ApiIntake
+    created: bool
+
+
+def _earlier(
+    db: Session, client: ApiClient, kind: IntakeKind, key: str, body_hash: str, reference: str
+) -> ApiIntake | None:
+    """The earlier create this request repeats, or None; refuses reuse with another body."""
+    by_key = db.scalar(
+        select(ApiIntake).where(ApiIntake.client_id == client.id, ApiIntake.idempotency_key == key)
+    )
+    if by_key is not None:
+        if by_key.request_hash != body_hash or by_key.kind != kind.value:
+            raise Invalid({"Idempotency-Key": "This key was already used for a different request"})
+        return by_key
+    by_reference = db.scalar(
+        select(ApiIntake).where(
+            ApiIntake.client_id == client.id,
+            ApiIntake.kind == kind.value,
+            ApiIntake.sender_reference == reference,
+        )
+    )
+    if by_reference is not None:
+        if by_reference.request_hash != body_hash:
+            raise Conflict(
+                "This sender_reference was already sent with different content; "
+                "nothing was changed."
+            )
+        return by_reference
+    return None
+
+
+def intake(
+    db: Session,
+    client: ApiClient,
+    *,
+    kind: IntakeKind,
+    key: str,
+    body_hash: str,
+    reference: str,
+    create: Callable[[Session, User], int],
+) -> Intake:
+    """Run `create(db, service_user)` once per (client, key) and (client, reference).
+
+    A retry (same key, same body) gets the first result back. Two concurrent identical
+    requests both insert the intake row; the unique constraints let one commit and the
+    other fail, and the loser answers with the winner's result.
+    """
+    errors: dict[str, str] = {}
+    if not key or len(key) > 200:
+        errors["Idempotency-Key"] = "Send an Idempotency-Key header of 1 to 200 characters"
+    if not reference or len(reference) > 80:
+        errors["sender_reference"] = "Enter your own reference, 80 characters or fewer"
+    if errors:
+        raise Invalid(errors)
+    earlier = _earlier(db, client, kind, key, body_hash, reference)
+    db.rollback()  # end the read: the create below starts its own transaction
+    if earlier is not None:
+        return Intake(earlier, created=False)
+    try:
+        return Intake(
+            _create_once(
+                db, client, kind=kind, key=key, body_hash=body_hash, reference=reference,
+                create=create,
+            ),
+            created=True,
+        )  # fmt: skip
+    except IntegrityError:
+        # Another request with the same key or reference committed first: answer with it.
+        again = _earlier(db, client, kind, key, body_hash, reference)
+        db.rollback()
+        if again is None:
+            raise
+        return Intake(again, created=False)
+
+
+@operation
+def _create_once(
+    db: Session,
+    client: ApiClient,
+    *,
+    kind: IntakeKind,
+    key: str,
+    body_hash: str,
+    reference: str,
+    create: Callable[[Session, User], int],
+) -> ApiIntake:
+    row = ApiIntake(
+        client_id=client.id,
+        kind=kind.value,
+        idempotency_key=key,
+        request_hash=body_hash,
+        sender_reference=reference,
+    )
+    db.add(row)
+    db.flush()  # takes the unique keys now: a concurrent twin waits here, then fails
+    row.resource_id = create(db, client.service_user)
+    record(
+        db, "api_intake", kind.value, row.resource_id,
+        f"API client {client.id} sent {kind.value} (intake {row.id})", user=client.service_user,
+    )  # fmt: skip
+    return row

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from marac.accounts.models import Agency, Area, Role, User
-from marac.api.models import ApiClient
+from marac.api.models import ApiClient, ApiIntake, IntakeKind
 from marac.api.tokens import matches, prefix_of
-from marac.incidents.models import LocalStrand
-from marac.operations import allow
+from marac.incidents.models import Incident, LocalStrand
+from marac.meetings.models import AgendaItem
+from marac.operations import NotFound, allow
+from marac.panels.models import Meeting
+from marac.referrals.models import Referral, ReferralIncident
 
 
 def clients(db: Session, viewer: User) -> list[ApiClient]:
@@ -48,3 +51,56 @@ def local_strands(db: Session) -> list[Any]:
         .limit(500)
     )
     return list(rows)
+
+
+def sent_by(db: Session, client: ApiClient, kind: IntakeKind, reference: str) -> ApiIntake:
+    """This client's own create by its reference; another client's is simply not found."""
+    row = db.scalar(
+        select(ApiIntake).where(
+            ApiIntake.client_id == client.id,
+            ApiIntake.kind == kind.value,
+            ApiIntake.sender_reference == reference,
+        )
+    )
+    if row is None or row.resource_id is None:
+        raise NotFound("Nothing was sent with this reference by this client.")
+    return row
+
+
+def referral_status(db: Session, referral: Referral | None) -> dict[str, Any] | None:
+    """A referral's reference and status, and the date of the meeting listed to hear it."""
+    if referral is None:
+        return None
+    meeting_date = db.scalar(
+        select(func.max(Meeting.meeting_date))
+        .join(AgendaItem, AgendaItem.meeting_id == Meeting.id)
+        .where(AgendaItem.referral_id == referral.id)
+    )
+    return {
+        "reference": referral.reference,
+        "status": referral.status,
+        "meeting_date": meeting_date,
+    }
+
+
+def incident_receipt(db: Session, row: ApiIntake) -> dict[str, Any]:
+    """The read-back of an incident: ours to tell the sender, no other agency's content."""
+    incident = db.get(Incident, row.resource_id)
+    if incident is None:
+        raise NotFound()
+    referral = db.scalar(
+        select(Referral)
+        .outerjoin(ReferralIncident, ReferralIncident.referral_id == Referral.id)
+        .where(
+            (Referral.trigger_incident_id == incident.id)
+            | (ReferralIncident.incident_id == incident.id)
+        )
+        .order_by(Referral.id.desc())
+        .limit(1)
+    )
+    return {
+        "sender_reference": row.sender_reference,
+        "incident_id": incident.id,
+        "recorded_at": incident.created_at,
+        "referral": referral_status(db, referral),
+    }

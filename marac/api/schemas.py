@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 
 class FieldErrorSchema(Schema):
@@ -108,3 +108,88 @@ class StrandListSchema(Schema):
         required=True,
         metadata={"description": "an aggravated offence must carry one of these strands"},
     )
+
+
+# ---- intake ------------------------------------------------------------------------------
+# Types and shapes only: every rule (required answers, codes, lengths, postcodes, the
+# aggravated offence's strand) is the operation's, exactly as for the page's form, and
+# comes back as 422 naming the field.
+
+TEXT = validate.Length(max=20000)
+SHORT = validate.Length(max=400)
+CODES = validate.Length(max=40)
+
+
+class VictimSchema(Schema):
+    full_name = fields.String(required=True, validate=SHORT)
+    date_of_birth = fields.Date(load_default=None, allow_none=True)
+    gender_identity = fields.String(load_default="", validate=SHORT)
+    address = fields.String(load_default="", validate=TEXT)
+    postcode = fields.String(load_default="", validate=SHORT)
+    phone = fields.String(load_default="", validate=SHORT)
+    safe_contact_notes = fields.String(load_default="", validate=TEXT)
+    communication_needs = fields.String(load_default="", validate=TEXT)
+    interpreter_language = fields.String(load_default="", validate=SHORT)
+    disability_adjustments = fields.String(load_default="", validate=TEXT)
+
+
+class PerpetratorSchema(Schema):
+    known = fields.Boolean(load_default=None, allow_none=True)
+    name = fields.String(load_default="", validate=SHORT)
+    relationship = fields.String(load_default="", validate=SHORT)
+    age_band = fields.String(load_default="unknown", validate=SHORT)
+    description = fields.String(load_default="", validate=TEXT)
+    date_of_birth = fields.Date(load_default=None, allow_none=True)
+
+
+class IncidentInSchema(Schema):
+    """An incident with its victim, strands and up to three perpetrators."""
+
+    sender_reference = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=80),
+        metadata={"description": "your crime or occurrence reference; unique per client"},
+    )
+    occurred_on = fields.Date(required=True)
+    occurred_time = fields.Time(required=True, metadata={"example": "21:30"})
+    online = fields.Boolean(load_default=False)
+    incident_type = fields.String(required=True, validate=CODES)
+    recorded_as = fields.String(required=True, validate=CODES)
+    reported_via = fields.String(required=True, validate=CODES)
+    perceived_by = fields.List(fields.String(validate=CODES), load_default=list)
+    description = fields.String(required=True, validate=TEXT)
+    place = fields.String(load_default="", validate=TEXT)
+    postcode = fields.String(load_default="", validate=SHORT)
+    aggravated_offence = fields.Boolean(load_default=None, allow_none=True)
+    crime_reference = fields.String(load_default="", validate=SHORT)
+    strands = fields.List(fields.String(validate=CODES), load_default=list)
+    subcategories = fields.List(fields.String(validate=CODES), load_default=list)
+    local_strands = fields.List(fields.String(validate=CODES), load_default=list)
+    victim = fields.Nested(VictimSchema, required=True)
+    perpetrators = fields.List(
+        fields.Nested(PerpetratorSchema), load_default=list, validate=validate.Length(max=10)
+    )
+
+
+class IdempotencyHeaderSchema(Schema):
+    idempotency_key = fields.String(
+        data_key="Idempotency-Key",
+        required=True,
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "a unique key per create; a retry sends the same one"},
+    )
+
+
+class ReferralStatusSchema(Schema):
+    reference = fields.String(required=True)
+    status = fields.String(required=True)
+    meeting_date = fields.Date(
+        required=True, allow_none=True, metadata={"description": "the meeting that will hear it"}
+    )
+
+
+class IncidentReceiptSchema(Schema):
+    sender_reference = fields.String(required=True)
+    incident_id = fields.Integer(required=True)
+    recorded_at = fields.DateTime(required=True)
+    referral = fields.Nested(ReferralStatusSchema, required=True, allow_none=True)

@@ -98,6 +98,7 @@ PARAM_RECORDS: Mapping[str, str] = {
     "provider_id": "provider",
     "client_id": "api_client",
     "version": "instrument_version",
+    "sender_reference": "instrument_version",  # any text: the API refuses a cookie first
     "token": "calendar_token",
     "key": "report_key",
     "filename": "static_file",
@@ -286,6 +287,8 @@ RULES: dict[str, Rule] = {
     "api.instruments": rule(others=Outcome.NO_TOKEN, anonymous=Outcome.NO_TOKEN),
     "api.instrument": rule(others=Outcome.NO_TOKEN, anonymous=Outcome.NO_TOKEN),
     "api.strands": rule(others=Outcome.NO_TOKEN, anonymous=Outcome.NO_TOKEN),
+    "api.create_incident": rule(others=Outcome.NO_TOKEN, anonymous=Outcome.NO_TOKEN),
+    "api.incident_status": rule(others=Outcome.NO_TOKEN, anonymous=Outcome.NO_TOKEN),
 }
 
 # The same routes on records in other states, or asked about another record in the query

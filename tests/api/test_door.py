@@ -198,3 +198,13 @@ def test_a_service_user_can_never_sign_in(db: Session, client: Client) -> None:
     )
     assert response.status_code == 302 and response.headers["Location"].endswith("/sign-in")
     assert client.get("/").status_code == 302  # still not signed in
+
+
+def test_the_api_rate_limit_is_a_setting_and_is_checked() -> None:
+    from marac.config import ConfigError, Settings
+
+    assert Settings.from_env({"MARAC_RATELIMIT_API": "30 per minute"}).ratelimit_api == (
+        "30 per minute"
+    )
+    with pytest.raises(ConfigError, match="MARAC_RATELIMIT_API"):
+        Settings.from_env({"MARAC_RATELIMIT_API": "lots"})

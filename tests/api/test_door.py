@@ -208,3 +208,17 @@ def test_the_api_rate_limit_is_a_setting_and_is_checked() -> None:
     )
     with pytest.raises(ConfigError, match="MARAC_RATELIMIT_API"):
         Settings.from_env({"MARAC_RATELIMIT_API": "lots"})
+
+
+def test_a_database_outage_is_a_503_problem_with_retry_after(
+    db: Session, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    def down(*_a: Any, **_k: Any) -> Any:
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr("marac.api.queries.client_for_token", down)
+    response = client.get("/api/v1/strands", headers={"Authorization": "Bearer marac_x_y"})
+    _problem(response, 503)
+    assert response.headers["Retry-After"] == "60"

@@ -69,7 +69,11 @@ def authenticate() -> Response | None:
     if request.method in {"POST", "PUT", "PATCH"}:
         if request.mimetype != "application/json":
             return problem(415)
-        if _has_nul(request.get_json(silent=True)):  # PostgreSQL cannot store NUL in text
+        try:
+            body = request.get_json(silent=True)
+        except RecursionError:  # nested deeper than any body of ours
+            return problem(400, "The body is nested too deeply.")
+        if _has_nul(body):  # PostgreSQL cannot store NUL in text
             return problem(400, "Text may not contain NUL characters.")
     return None
 

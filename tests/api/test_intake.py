@@ -108,6 +108,11 @@ def test_bad_payloads_are_problems_naming_fields(db: Session, client: Client) ->
     assert huge.status_code == 413
     nul = _post(client, token, incident_body(description="abc\u0000def"))
     assert nul.status_code in {400, 422} and nul.mimetype == "application/problem+json"
+    deep = call(
+        client, "POST", "/api/v1/incidents", token, data="[" * 50_000 + "]" * 50_000,
+        headers={"Idempotency-Key": "k", "Content-Type": "application/json"},
+    )  # fmt: skip
+    assert deep.status_code == 400 and deep.mimetype == "application/problem+json"
     assert _count(db, Incident) == 0
 
 

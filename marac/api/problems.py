@@ -16,7 +16,7 @@ from flask import current_app, json, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from marac.operations import Invalid, OperationError
+from marac.operations import Conflict, Invalid, NotFound, OperationError, Refused
 
 API_PREFIX = "/api/"
 PROBLEM_TYPE = "application/problem+json"
@@ -36,6 +36,9 @@ DETAILS: dict[int, str] = {
     500: "Something went wrong on our side. The error has been logged.",
     503: "The service is unavailable; try again shortly.",
 }
+
+
+GENERIC_MESSAGES = {Refused().message, NotFound().message, Conflict().message}
 
 
 def under_api() -> bool:
@@ -81,24 +84,16 @@ def field_errors(messages: Any, prefix: str = "") -> list[dict[str, str]]:
     `{"victim": {"postcode": ["Not valid."]}}` becomes `victim.postcode`; list items are
     numbered (`perpetrators.0.name`); the parser's location wrapper (`json`) is dropped.
     """
-    found: list[dict[str, str]] = []
     if isinstance(messages, Mapping):
+        found: list[dict[str, str]] = []
         for key, value in messages.items():
-            name = f"{prefix}.{key}" if prefix else str(key)
-            if isinstance(value, Mapping | list) and any(
-                not isinstance(v, str)
-                for v in (value.values() if isinstance(value, Mapping) else value)
-            ):
-                found += field_errors(value, name)
-            elif isinstance(value, list):
-                found += [{"field": name, "detail": str(v)} for v in value]
-            else:
-                found.append({"field": name, "detail": str(value)})
-    elif isinstance(messages, list):
-        found += [{"field": prefix or "body", "detail": str(v)} for v in messages]
-    else:
-        found.append({"field": prefix or "body", "detail": str(messages)})
-    return found
+            found += field_errors(value, f"{prefix}.{key}" if prefix else str(key))
+        return found
+    if isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        return [{"field": prefix or "body", "detail": m} for m in messages]
+    if isinstance(messages, list):
+        return [e for i, m in enumerate(messages) for e in field_errors(m, f"{prefix}.{i}")]
+    return [{"field": prefix or "body", "detail": str(messages)}]
 
 
 def _parser_messages(error: HTTPException) -> Any:
@@ -122,14 +117,15 @@ def problem_for(error: BaseException) -> Response:
         return problem(422, error.message, errors=errors)
     if isinstance(error, OperationError):
         status = error.status if error.status in DETAILS else 400
-        return problem(status, error.message or None)
+        # The web's default wording ("Page not found.") reads wrong here: use ours.
+        generic = error.message in GENERIC_MESSAGES
+        return problem(status, None if generic else error.message or None)
     if isinstance(error, HTTPException):
         status = error.code or 500
         messages = _parser_messages(error)
         headers: dict[str, str] = {}
         if status == 405:
-            allow = error.get_headers().__iter__()
-            headers.update({k: v for k, v in allow if k == "Allow"})
+            headers.update({k: v for k, v in error.get_headers() if k == "Allow"})
         if messages is not None and status in {400, 422}:
             errors = field_errors(messages)
             detail = DETAILS[status] if status == 422 else "The body is not valid JSON."

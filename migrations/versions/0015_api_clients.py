@@ -1,6 +1,6 @@
 """API clients for the intake API, and the service users they act as
 
-Revision ID: 0015
+Revision ID: 0015_api_clients
 Revises: 0014
 Create Date: 2026-12-02 01:20:00
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 import marac.db
 
-revision = "0015"
+revision = "0015_api_clients"
 down_revision = "0014"
 branch_labels = None
 depends_on = None

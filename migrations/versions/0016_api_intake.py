@@ -1,7 +1,7 @@
 """API intake: each create's Idempotency-Key and sender reference, unique per client
 
 Revision ID: 0016_api_intake
-Revises: 0015
+Revises: 0015_api_clients
 Create Date: 2026-12-02 01:40:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import marac.db
 
 revision = "0016_api_intake"
-down_revision = "0015"
+down_revision = "0015_api_clients"
 branch_labels = None
 depends_on = None
 

@@ -132,8 +132,8 @@ def _can_view_incident(actor: User, incident: Incident) -> bool:
     return bool(can_view_incident(actor, incident))
 
 
-def submit_problems(assessment: RiskAssessment) -> dict[str, str]:
-    """What stops `assessment` being submitted, by task key (empty when it can be)."""
+def submit_problems(assessment: RiskAssessment) -> list[tuple[str, str]]:
+    """What stops `assessment` being submitted, as (task key, problem), in task order."""
     instrument = get_instrument(assessment.instrument_version)
     statuses = t.task_statuses(
         instrument,
@@ -142,21 +142,38 @@ def submit_problems(assessment: RiskAssessment) -> dict[str, str]:
         assessment.judgement_level,
         len(assessment.measures),
     )
-    problems = {
-        task.key: f"Complete '{task.title}'"
+    problems = [
+        (task.key, f"Complete '{task.title}'")
         for task in t.tasks_for(instrument)
         if statuses[task.key] != t.COMPLETED
-    }
+    ]
     scoring = suggested_level(instrument, assessment.answers or {})
     if assessment.judgement_level and (
         problem := check_judgement(
             scoring.level, assessment.judgement_level, assessment.below_suggested_reason
         )
     ):
-        problems[t.JUDGEMENT] = (
-            f"The answers now suggest {scoring.level.label.lower()} risk. {problem}"
+        problems.append(
+            (t.JUDGEMENT, f"The answers now suggest {scoring.level.label.lower()} risk. {problem}")
         )
     return problems
+
+
+def judgement_problem(assessment: RiskAssessment, level: str | None, reason: str) -> str | None:
+    """Why `level` may not be the judgement without a (longer) reason, or None."""
+    if not level:
+        return None
+    scoring = suggested_level(
+        get_instrument(assessment.instrument_version), assessment.answers or {}
+    )
+    return check_judgement(scoring.level, level, reason)
+
+
+def endorsement_problem(assessment: RiskAssessment, final: str | None, reason: str) -> str | None:
+    """Why `final` may not be endorsed without a (longer) reason, or None."""
+    if not final or not assessment.judgement_level:
+        return None
+    return check_endorsement(assessment.judgement_level, final, reason)
 
 
 # ---- start and save ---------------------------------------------------------------------
@@ -359,9 +376,16 @@ def _measure_errors(measure: MeasureInput, prefix: str = "") -> dict[str, str]:
 
 @operation
 def add_measure(
-    db: Session, actor: User, assessment_id: int, *, version: int, measure: MeasureInput
+    db: Session,
+    actor: User,
+    assessment_id: int,
+    *,
+    version: int,
+    measure: MeasureInput,
+    finish_plan: bool = False,
 ) -> RiskMeasure:
-    """Add one measure (tagged Remove/Avoid/Reduce/Accept) to the risk management plan."""
+    """Add one measure (tagged Remove/Avoid/Reduce/Accept) to the risk management plan;
+    with `finish_plan` the plan is marked done too (the page's 'save and continue')."""
     assessment = _editable(db, actor, assessment_id, version)
     if errors := _measure_errors(measure):
         raise Invalid(errors)
@@ -369,6 +393,8 @@ def add_measure(
         description=measure.description, rara=measure.rara, responsible=measure.responsible
     )
     assessment.measures.append(new)
+    if finish_plan:
+        _mark(assessment, t.PLAN, True)
     _touch(assessment)
     record(
         db, "risk_measure_added", OBJECT, assessment.id, f"Added a measure ({new.rara})", user=actor
@@ -403,10 +429,13 @@ def remove_measure(
 
 
 @operation
-def save_plan(db: Session, actor: User, assessment_id: int, *, version: int) -> RiskAssessment:
-    """Mark the plan done (it needs at least one measure)."""
+def save_plan(
+    db: Session, actor: User, assessment_id: int, *, version: int, finish: bool = True
+) -> RiskAssessment:
+    """Save the plan; with `finish` it is marked done when it has at least one measure."""
     assessment = _editable(db, actor, assessment_id, version)
-    _mark(assessment, t.PLAN, bool(assessment.measures))
+    if finish:
+        _mark(assessment, t.PLAN, bool(assessment.measures))
     _touch(assessment)
     record(
         db,
@@ -430,7 +459,10 @@ def submit_assessment(
     """Submit a complete draft; the supervisors of the assessor's agency are told."""
     assessment = _editable(db, actor, assessment_id, version)
     if problems := submit_problems(assessment):
-        raise Invalid(problems)
+        errors: dict[str, list[str]] = {}
+        for key, problem in problems:
+            errors.setdefault(key, []).append(problem)
+        raise Invalid(errors)
     scoring = suggested_level(
         get_instrument(assessment.instrument_version), assessment.answers or {}
     )

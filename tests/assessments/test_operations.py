@@ -393,3 +393,42 @@ def test_each_incident_gets_its_own_assessment(db: Session, world: World) -> Non
     first = _create(db, world.referrer, world.incident.id)
     second = _create(db, world.referrer, incident.id)
     assert first.id != second.id and second.incident_id == incident.id
+
+
+# ---- queries ----------------------------------------------------------------------------
+
+
+def test_queries_hold_the_need_to_know(db: Session, world: World, supervisor: User) -> None:
+    from marac.assessments import queries
+
+    draft = make_assessment(db, world.referrer, world.incident, status=AssessmentStatus.DRAFT)
+    submitted = make_assessment(db, world.referrer, world.incident)
+    assert queries.visible_assessment(db, world.referrer, draft.id).assessment.id == draft.id
+    with pytest.raises(Refused):  # a draft is the assessor's alone
+        queries.visible_assessment(db, supervisor, draft.id)
+    assert queries.visible_assessment(db, supervisor, submitted.id).assessor == world.referrer
+    with pytest.raises(Refused):
+        queries.visible_assessment(db, make_user(db, Role.REFERRER), submitted.id)
+    with pytest.raises(Refused):
+        queries.visible_assessment(db, make_user(db, Role.ADMIN, agency=world.police), draft.id)
+    with pytest.raises(NotFound):
+        queries.visible_assessment(db, world.referrer, 999_999)
+    mine = queries.my_assessments(db, world.referrer, 1)
+    assert {a.id for a in mine.page.items} == {draft.id, submitted.id}
+    assert mine.page.items[0].id == draft.id  # drafts first
+    assert queries.my_assessments(db, supervisor, 1).queue_count == 1
+    queue = queries.endorsement_queue(db, supervisor, 1)
+    assert [a.id for a in queue.page.items] == [submitted.id]
+    assert queue.assessors == {world.referrer.id: world.referrer.name}
+    with pytest.raises(Refused):
+        queries.endorsement_queue(db, world.referrer, 1)
+
+
+def test_the_summary_names_an_endorsement_made_in_the_agencys_own_system(
+    db: Session, world: World, login: Any
+) -> None:
+    assessment = make_assessment(db, world.referrer, world.incident, judgement="medium")
+    _external(db, world.referrer, assessment.id, final_level="medium")
+    html = login(world.referrer).get(f"/assessments/{assessment.id}").get_data(as_text=True)
+    assert f"Endorsed in {world.police.name}" in html
+    assert "own system by Sergeant A Khan (NICHE-ENDORSE-4411) on" in html

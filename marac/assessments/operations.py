@@ -20,7 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from marac.accounts.models import Role, User
 from marac.assessments import notices
 from marac.assessments import tasks as t
-from marac.assessments.access import can_endorse_assessment, is_supervisor_for
+from marac.assessments.access import can_endorse_assessment
 from marac.assessments.instrument import (
     CURRENT_VERSION,
     INSTRUMENTS,
@@ -739,8 +739,3 @@ def create_assessment(
     if submit:
         submit_assessment(db, actor, assessment.id, version=None)
     return assessment
-
-
-def is_supervisor(actor: User) -> bool:
-    """A supervisor of the actor's own agency (the endorsement queue is theirs)."""
-    return is_supervisor_for(actor, actor.agency_id)

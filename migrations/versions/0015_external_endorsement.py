@@ -1,7 +1,7 @@
 """external endorsement: who endorsed an assessment in a force's own system
 
 Revision ID: 0015_external_endorsement
-Revises: 0014
+Revises: 0016_api_intake
 Create Date: 2026-12-02 02:10:00
 """
 

@@ -114,7 +114,7 @@ REVIEWED = {
     ("marac/panels/views.py", "panel_updated"): "changed field names and panel settings",
     ("marac/reports/views.py", "update"): "changed field names of a target",
     ("marac/accounts/admin_views.py", "trigger_settings_updated"): "field names and numbers",
-    ("marac/accounts/admin_views.py", "repeat_settings_updated"): "field names and numbers",
+    ("marac/repeats/operations.py", "repeat_settings_updated"): "field names and numbers",
 }
 
 

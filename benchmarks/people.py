@@ -31,8 +31,8 @@ from sqlalchemy.orm import Session
 from marac import migrate
 from marac.db import create_postgres_database, drop_postgres_database, make_engine, utcnow
 from marac.people.matching import find_matches
-from marac.people.merge import likely_duplicates
 from marac.people.models import Person, normalise_name, normalise_postcode
+from marac.repeats.merge import likely_duplicates
 
 FORENAMES = [
     "Amira",

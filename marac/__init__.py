@@ -124,6 +124,10 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
+    # Imported to connect them: the incidents' reason to see a person (marac.people.access)
+    # and the repeat flags the minutes show (marac.minutes.flagging).
+    import marac.incidents.people_access
+    import marac.repeats.receivers  # noqa: F401
     from marac.accounts.admin_views import bp as admin_bp
     from marac.accounts.sso import bp as sso_bp
     from marac.accounts.sso_admin import bp as sso_admin_bp
@@ -140,8 +144,9 @@ def _register_blueprints(app: Flask) -> None:
     from marac.pages.views import bp as pages_bp
     from marac.pages.views import health_bp
     from marac.panels.views import bp as panels_bp
-    from marac.people.views import bp as people_bp
     from marac.referrals.views import bp as referrals_bp
+    from marac.repeats.views import bp as people_bp
+    from marac.repeats.views import settings_bp as repeat_settings_bp
     from marac.reports.views import bp as reports_bp
 
     for bp in (
@@ -161,6 +166,7 @@ def _register_blueprints(app: Flask) -> None:
         panels_bp,
         people_bp,
         referrals_bp,
+        repeat_settings_bp,
         reports_bp,
         sso_bp,
         sso_admin_bp,

@@ -64,7 +64,7 @@ DemoExtension = Callable[[Session], str]
 
 
 def _repeats(db: Session) -> str:
-    from marac.people.demo import load_repeat_demo
+    from marac.repeats.demo import load_repeat_demo
 
     return load_repeat_demo(db)
 

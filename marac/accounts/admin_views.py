@@ -551,38 +551,3 @@ def trigger_settings(area_id: int) -> str | Response:
     return render_template(
         "admin/trigger_settings.html", area=area, form=form, saved=settings is not None
     )
-
-
-# ---- repeat definitions (issue 5) ---------------------------------------------------------
-
-
-@bp.route("/areas/<int:area_id>/repeats", methods=["GET", "POST"])
-@admin_required
-def repeat_settings(area_id: int) -> str | Response:
-    """The area's definitions of the repeat flags; the defaults apply until saved."""
-    from marac.people.forms import RepeatSettingsForm
-    from marac.people.models import RepeatSettings
-    from marac.people.repeats import RULE_FIELDS, RepeatRules
-
-    db = db_session()
-    area = get_or_404(Area, area_id)
-    settings = db.get(RepeatSettings, area.id)
-    rules = RepeatRules.from_settings(settings)
-    current = {name: getattr(rules, name) for name in RULE_FIELDS}
-    form = RepeatSettingsForm(data=current)
-    if form.validate_on_submit():
-        data = {name: getattr(form, name).data for name in RULE_FIELDS}
-        changed = [name for name in RULE_FIELDS if current[name] != data[name]]
-        if settings is None:
-            settings = RepeatSettings(area_id=area.id)
-            db.add(settings)
-        for name, value in data.items():
-            setattr(settings, name, value)
-        details = ", ".join(f"{name}={data[name]}" for name in changed) or "nothing"
-        record(db, "repeat_settings_updated", "area", area.id, f"Changed {details}")
-        db.commit()
-        flash(f"Saved the repeat definitions for {area.name}.", "success")
-        return redirect(url_for("admin.area_edit", area_id=area.id))
-    return render_template(
-        "admin/repeat_settings.html", area=area, form=form, saved=settings is not None
-    )

@@ -28,10 +28,10 @@ from marac.meetings.models import (
     ItemStatus,
 )
 from marac.meetings.record_forms import ATTENDANCE_LABELS, DECISION_LABELS, RISK_LABELS
+from marac.minutes.flagging import flags_for_referrals
 from marac.panels.access import next_meeting
 from marac.panels.models import Meeting
 from marac.people.models import Person
-from marac.people.repeats import flags_for_referrals
 from marac.referrals.models import Referral, ReferralIncident, SubjectType
 
 CONFIDENTIALITY_STATEMENT = (

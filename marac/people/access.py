@@ -1,31 +1,39 @@
-"""Who may see a person: anyone who may see one of their incidents, or who recorded them.
+"""Who may see a person: whoever recorded them, or whoever a higher capability vouches for.
 
-A coordinator of an area where the person has an incident is covered by the incident
-rule. An incident linked by matching to a person its recorder could not see
-(`Incident.person_withheld`) is still the recorder's, but it shows the person only to
-the coordinators of its area: linking never widens what the recorder's side may see.
+Identity sits below cases, so this module knows no incident or referral. Each capability
+that gives a reason to see a person (today: incidents, "anyone who may see one of their
+incidents", in `marac.incidents.people_access`) registers a rule here: a function of the
+user returning a WHERE clause on `Person`. The rules are ORed; with none registered only
+the recorder sees a person, so a missing registration hides people, it never shows them.
+`create_app` imports every registering module, so the rules are always in place.
 One query at most, whatever the person's history.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select
+from sqlalchemy import ColumnElement, exists, false, or_, select
 from sqlalchemy.orm import Session
 
 from marac.accounts.models import Role
-from marac.incidents.access import coordinated_incidents, viewable_incidents
-from marac.incidents.models import Incident
 from marac.people.models import Person
 
+PersonRule = Callable[[Any], ColumnElement[bool]]
 
-def _showing_person(user: Any) -> ColumnElement[bool]:
-    """Incidents (a WHERE clause) that let `user` see the person they are recorded against."""
-    return or_(
-        and_(Incident.person_withheld.is_(False), viewable_incidents(user)),
-        coordinated_incidents(user),
-    )
+_REASONS: list[PersonRule] = []
+
+
+def register_reason(rule: PersonRule) -> PersonRule:
+    """Add a reason a user may see people (a decorator); registering twice is harmless."""
+    if rule not in _REASONS:
+        _REASONS.append(rule)
+    return rule
+
+
+def _reasons(user: Any) -> list[ColumnElement[bool]]:
+    return [rule(user) for rule in _REASONS]
 
 
 def can_view_person(session: Session, user: Any, person: Person) -> bool:
@@ -33,7 +41,10 @@ def can_view_person(session: Session, user: Any, person: Person) -> bool:
         return False
     if person.created_by_id == user.id:
         return True
-    query = select(exists().where(Incident.person_id == person.id, _showing_person(user)))
+    reasons = _reasons(user)
+    if not reasons:
+        return False
+    query = select(exists().where(Person.id == person.id, or_(*reasons)))
     return bool(session.scalar(query))
 
 
@@ -41,10 +52,7 @@ def viewable_people(user: Any) -> ColumnElement[bool]:
     """`can_view_person` as a WHERE clause on Person, for searches and lists."""
     if user.has_role(Role.ADMIN):
         return false()
-    return or_(
-        Person.created_by_id == user.id,
-        exists().where(Incident.person_id == Person.id, _showing_person(user)),
-    )
+    return or_(Person.created_by_id == user.id, *_reasons(user))
 
 
 def viewable_person_ids(session: Session, user: Any, ids: set[int]) -> set[int]:

@@ -21,17 +21,40 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from rapidfuzz import fuzz
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select
 from sqlalchemy.orm import Session
 
-from marac.incidents.models import Perpetrator
-from marac.people.models import Person, normalise_name, normalise_postcode
+from marac.people.models import (
+    DuplicateDismissal,
+    Person,
+    PossibleMatch,
+    normalise_name,
+    normalise_postcode,
+)
 
 # A rapidfuzz score (0-100) at or above this is a "close name".
 CLOSE_NAME_SCORE = 85.0
 # Safety cap on rows fetched for scoring (a date of birth shared by hundreds of people).
 CANDIDATE_ROWS = 500
 MAX_OFFERED = 10
+
+# Where a person is named as a perpetrator: a column of person ids, registered by the
+# incidents capability (`marac.incidents.people_access`), since identity knows no incident.
+_PERPETRATOR_LINKS: list[ColumnElement[int]] = []
+
+
+def register_perpetrator_link(column: ColumnElement[int]) -> None:
+    """Name the column holding the person id of each perpetrator (once is enough)."""
+    if not any(column is known for known in _PERPETRATOR_LINKS):
+        _PERPETRATOR_LINKS.append(column)
+
+
+def _is_perpetrator() -> ColumnElement[bool]:
+    """A WHERE clause on Person: named as a perpetrator somewhere (false if none known)."""
+    if not _PERPETRATOR_LINKS:
+        return false()
+    return or_(*(exists().where(column == Person.id) for column in _PERPETRATOR_LINKS))
+
 
 SAME_NAME_AND_DOB = "Same name and date of birth"
 CLOSE_NAME_SAME_DOB = "Similar name, same date of birth"
@@ -124,7 +147,7 @@ def find_matches(
         keys.append(
             and_(
                 Person.normalised_name == name,
-                exists().where(Perpetrator.person_id == Person.id),
+                _is_perpetrator(),
             )
         )
     if not keys:
@@ -139,7 +162,7 @@ def find_matches(
         # The OR above may have brought same-name people at the postcode: check who offended.
         perpetrator_ids = set(
             session.scalars(
-                select(Perpetrator.person_id).where(Perpetrator.person_id.in_(perpetrator_ids))
+                select(Person.id).where(Person.id.in_(perpetrator_ids), _is_perpetrator())
             )
         )
     candidates = []
@@ -192,3 +215,35 @@ def chosen_person(result: MatchResult, choice: str | None) -> Person | None:
     if choice and choice.isdigit():
         return result.candidate(int(choice))
     return None
+
+
+def ordered(a: int, b: int) -> tuple[int, int]:
+    return (a, b) if a < b else (b, a)
+
+
+def queue_possible_matches(
+    session: Session, person_id: int, candidates: Iterable[Candidate], raised_by_id: int | None
+) -> int:
+    """Queue similar people the user could not see, for a coordinator to merge or dismiss.
+
+    Pairs already queued or dismissed are skipped; returns how many were added.
+    """
+    added = 0
+    for candidate in candidates:
+        if candidate.person.id == person_id:
+            continue
+        pair = ordered(person_id, candidate.person.id)
+        if session.get(PossibleMatch, pair) or session.get(DuplicateDismissal, pair):
+            continue
+        session.add(
+            PossibleMatch(
+                person_a_id=pair[0],
+                person_b_id=pair[1],
+                reason=candidate.reason,
+                raised_by_id=raised_by_id,
+            )
+        )
+        added += 1
+    if added:
+        session.flush()
+    return added

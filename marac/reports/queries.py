@@ -29,7 +29,6 @@ from marac.incidents.models import IncidentStrand, LocalStrand
 from marac.incidents.strands import STRAND_LABELS, SUBCATEGORY_LABELS
 from marac.meetings.models import AgendaItem
 from marac.panels.models import Meeting, panel_area
-from marac.people.repeats import repeat_rate
 from marac.referrals.models import OUTCOME_LABELS as REFERRAL_OUTCOMES
 from marac.referrals.models import (
     Referral,
@@ -37,6 +36,7 @@ from marac.referrals.models import (
     ReferralSource,
     ReferralStatus,
 )
+from marac.repeats.flags import repeat_rate
 
 WAITING_STATUSES = (
     ReferralStatus.NEW.value,

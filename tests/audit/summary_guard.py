@@ -114,11 +114,11 @@ REVIEWED = {
     ("marac/panels/views.py", "panel_updated"): "changed field names and panel settings",
     ("marac/reports/views.py", "update"): "changed field names of a target",
     ("marac/accounts/admin_views.py", "trigger_settings_updated"): "field names and numbers",
-    ("marac/accounts/admin_views.py", "repeat_settings_updated"): "field names and numbers",
     ("marac/api/operations.py", "api_call"): (
         "method, status and the request path: API paths hold only ids and the sender's own "
         "references, never a payload or a query string"
     ),
+    ("marac/repeats/operations.py", "repeat_settings_updated"): "field names and numbers",
 }
 
 

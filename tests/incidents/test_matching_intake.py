@@ -117,8 +117,8 @@ def test_choosing_the_offered_person_makes_the_new_referral_a_repeat(db: Session
     from datetime import timedelta
 
     from marac.db import utcnow
-    from marac.people.repeats import REPEAT_REFERRAL, flags_for_referrals
     from marac.referrals.models import Referral, ReferralStatus
+    from marac.repeats.flags import REPEAT_REFERRAL, flags_for_referrals
     from tests.referrals.helpers import make_referral
 
     known, officer = _setup(db)

@@ -185,7 +185,7 @@ RULES: dict[str, Rule] = {
     "admin.local_strands": rule(ADMINS),
     "admin.local_strand_edit": rule(ADMINS),
     "admin.trigger_settings": rule(ADMINS),
-    "admin.repeat_settings": rule(ADMINS),
+    "repeats.settings": rule(ADMINS),
     "audit.log": rule(ADMINS),
     "notify.outbox": rule(ADMINS),
     # ---- incidents, people, assessments

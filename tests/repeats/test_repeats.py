@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from marac.incidents.models import Perpetrator
 from marac.people.models import RepeatSettings
-from marac.people.repeats import (
+from marac.referrals.models import SubjectType
+from marac.repeats.flags import (
     PERSISTENTLY_TARGETED,
     REPEAT_LOCATION,
     REPEAT_PERPETRATOR,
@@ -19,7 +20,6 @@ from marac.people.repeats import (
     repeat_rate,
     window_text,
 )
-from marac.referrals.models import SubjectType
 from tests.factories import make_agency
 from tests.meeting_factories import make_panel
 from tests.referrals.helpers import World, link, make_incident, make_person, make_referral

@@ -12,7 +12,7 @@ from marac.accounts.models import Role
 from marac.audit.models import AuditEvent
 from marac.db import utcnow
 from marac.panels.models import MeetingStatus
-from marac.people.timeline import RiskPoint, counts_per_year, risk_chart
+from marac.repeats.timeline import RiskPoint, counts_per_year, risk_chart
 from tests.factories import make_user
 from tests.meeting_factories import make_action, make_agenda_item, make_meeting, make_panel
 from tests.referrals.helpers import (

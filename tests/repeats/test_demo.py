@@ -8,16 +8,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marac.accounts.models import Role
-from marac.people.demo import load_repeat_demo
-from marac.people.merge import likely_duplicates
-from marac.people.repeats import (
+from marac.referrals.models import Referral
+from marac.repeats.demo import load_repeat_demo
+from marac.repeats.flags import (
     REPEAT_LOCATION,
     REPEAT_PERPETRATOR,
     REPEAT_REFERRAL,
     flags_for_referrals,
     linked_cases,
 )
-from marac.referrals.models import Referral
+from marac.repeats.merge import likely_duplicates
 from tests.factories import make_area, make_user
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from marac.incidents.models import Perpetrator
-from marac.people.repeats import linked_cases
 from marac.referrals.models import SubjectType
+from marac.repeats.flags import linked_cases
 from tests.referrals.helpers import World, link, make_incident, make_person, make_referral
 
 

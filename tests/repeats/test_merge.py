@@ -12,9 +12,9 @@ from marac.accounts.models import Role
 from marac.assessments.models import RiskAssessment
 from marac.audit.models import AuditEvent
 from marac.incidents.models import Incident, Perpetrator
-from marac.people.merge import dismiss_pair, likely_duplicates, merge_people
 from marac.people.models import DuplicateDismissal, Person, PersonMerge
 from marac.referrals.models import Referral
+from marac.repeats.merge import dismiss_pair, likely_duplicates, merge_people
 from tests.factories import make_user
 from tests.meeting_factories import make_action
 from tests.referrals.helpers import (

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from marac.accounts.models import Role
 from marac.audit.models import AuditEvent
 from marac.people.models import RepeatSettings
-from marac.people.repeats import RULE_FIELDS, RepeatRules
+from marac.repeats.flags import RULE_FIELDS, RepeatRules
 from tests.factories import make_area, make_user
 
 DEFAULTS = {name: str(getattr(RepeatRules(), name)) for name in RULE_FIELDS}

@@ -1,0 +1,1 @@
+"""Repeat flags, merging people and a person's history: composed from several capabilities."""

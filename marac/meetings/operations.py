@@ -19,7 +19,6 @@ from marac.actions.rules import KIND_LABELS, RARA_LABELS, due_date_problem
 from marac.audit import record
 from marac.db import utcnow
 from marac.formatting import format_date, uk_today
-from marac.meetings.access import can_run_meeting
 from marac.meetings.models import (
     AgencyAttendance,
     AgendaItem,
@@ -40,8 +39,8 @@ from marac.meetings.queries import (
     meeting_attendee,
     panel_agencies,
     panel_officers,
+    recording_meeting,
     review_meetings,
-    running_meeting,
 )
 from marac.operations import Conflict, Invalid, NotFound, allow, operation
 from marac.panels.models import Meeting, MeetingStatus
@@ -49,7 +48,7 @@ from marac.referrals.models import OUTCOME_LABELS, Referral, ReferralStatus
 
 # ---- meeting record ---------------------------------------------------------------------
 
-OBJECT = "meeting"
+RECORD_OBJECT = "meeting"
 ATTENDANCE_STATUS_NAMES: dict[str, str] = {
     AttendanceStatus.PRESENT: "Present",
     AttendanceStatus.APOLOGIES: "Apologies",
@@ -72,8 +71,10 @@ def _flush_or_conflict(db: Session) -> None:
 @operation
 def record_attendance_viewed(db: Session, actor: User, meeting_id: int) -> Meeting:
     """The coordinator opened the attendance page: audited like every view of the record."""
-    meeting = running_meeting(db, actor, meeting_id)
-    record(db, "meeting_attendance_viewed", OBJECT, meeting.id, "Viewed attendance", user=actor)
+    meeting = recording_meeting(db, actor, meeting_id)
+    record(
+        db, "meeting_attendance_viewed", RECORD_OBJECT, meeting.id, "Viewed attendance", user=actor
+    )
     return meeting
 
 
@@ -85,7 +86,7 @@ def save_attendance(
 
     Every member agency needs a status; field names match the form's (`agency_<id>`).
     """
-    meeting = running_meeting(db, actor, meeting_id)
+    meeting = recording_meeting(db, actor, meeting_id)
     agencies = panel_agencies(meeting)
     problems = {
         f"agency_{a.id}": f"Select whether {a.name} was present"
@@ -104,7 +105,9 @@ def save_attendance(
         else:
             row.status = status
         summary.append(f"{agency.name}: {ATTENDANCE_STATUS_NAMES[status]}")
-    record(db, "meeting_attendance_saved", OBJECT, meeting.id, "; ".join(summary), user=actor)
+    record(
+        db, "meeting_attendance_saved", RECORD_OBJECT, meeting.id, "; ".join(summary), user=actor
+    )
     return meeting
 
 
@@ -120,7 +123,7 @@ def add_attendee(
     acknowledged: bool = False,
 ) -> Attendee:
     """One named attendee of a member agency; their agency is then marked present."""
-    meeting = running_meeting(db, actor, meeting_id)
+    meeting = recording_meeting(db, actor, meeting_id)
     agencies = {a.id: a for a in panel_agencies(meeting)}
     name, job_title = name.strip(), job_title.strip()
     problems: dict[str, str] = {}
@@ -158,7 +161,7 @@ def add_attendee(
     record(
         db,
         "meeting_attendee_added",
-        OBJECT,
+        RECORD_OBJECT,
         meeting.id,
         f"Added attendee {attendee.id} ({agency_name})"
         + ("; confidentiality acknowledged" if acknowledged else ""),
@@ -170,7 +173,7 @@ def add_attendee(
 @operation
 def acknowledge_attendee(db: Session, actor: User, meeting_id: int, attendee_id: int) -> Attendee:
     """Record that an attendee accepted the confidentiality statement, and when (once)."""
-    meeting = running_meeting(db, actor, meeting_id)
+    meeting = recording_meeting(db, actor, meeting_id)
     attendee = meeting_attendee(db, meeting, attendee_id)
     if not attendee.confidentiality_acknowledged:
         attendee.confidentiality_acknowledged = True
@@ -178,7 +181,7 @@ def acknowledge_attendee(db: Session, actor: User, meeting_id: int, attendee_id:
         record(
             db,
             "meeting_attendee_acknowledged",
-            OBJECT,
+            RECORD_OBJECT,
             meeting.id,
             f"Attendee {attendee.id} acknowledged",
             user=actor,
@@ -189,14 +192,14 @@ def acknowledge_attendee(db: Session, actor: User, meeting_id: int, attendee_id:
 @operation
 def remove_attendee(db: Session, actor: User, meeting_id: int, attendee_id: int) -> str:
     """Take a named attendee off the meeting; returns their name for the page."""
-    meeting = running_meeting(db, actor, meeting_id)
+    meeting = recording_meeting(db, actor, meeting_id)
     attendee = meeting_attendee(db, meeting, attendee_id)
     name = attendee.name
     db.delete(attendee)
     record(
         db,
         "meeting_attendee_removed",
-        OBJECT,
+        RECORD_OBJECT,
         meeting.id,
         f"Removed attendee {attendee.id}",
         user=actor,
@@ -454,11 +457,11 @@ def record_case(
 @operation
 def record_review_viewed(db: Session, actor: User, meeting_id: int) -> Meeting:
     """The coordinator opened the review of earlier actions."""
-    meeting = running_meeting(db, actor, meeting_id)
+    meeting = recording_meeting(db, actor, meeting_id)
     record(
         db,
         "meeting_review_viewed",
-        OBJECT,
+        RECORD_OBJECT,
         meeting.id,
         "Viewed the review of earlier actions",
         user=actor,
@@ -479,7 +482,7 @@ def mark_action_reviewed(
     db: Session, actor: User, meeting_id: int, action_id: int, *, note: str = ""
 ) -> Action:
     """Mark an earlier meeting's outstanding action reviewed at this meeting (once)."""
-    meeting = running_meeting(db, actor, meeting_id)
+    meeting = recording_meeting(db, actor, meeting_id)
     action = reviewable_action(db, meeting, action_id)
     note = note.strip()
     if len(note) > 2000:
@@ -511,9 +514,14 @@ def mark_action_reviewed(
 @operation
 def record_checklist_viewed(db: Session, actor: User, meeting_id: int) -> Meeting:
     """The coordinator opened the checklist before completing the record."""
-    meeting = running_meeting(db, actor, meeting_id)
+    meeting = recording_meeting(db, actor, meeting_id)
     record(
-        db, "meeting_record_checked", OBJECT, meeting.id, "Viewed the record checklist", user=actor
+        db,
+        "meeting_record_checked",
+        RECORD_OBJECT,
+        meeting.id,
+        "Viewed the record checklist",
+        user=actor,
     )
     return meeting
 
@@ -521,8 +529,7 @@ def record_checklist_viewed(db: Session, actor: User, meeting_id: int) -> Meetin
 @operation
 def complete_record(db: Session, actor: User, meeting_id: int) -> Meeting:
     """Mark the meeting held once it has happened and every listed case has a decision."""
-    meeting = running_meeting(db, actor, meeting_id)
-    allow(can_run_meeting(actor, meeting))
+    meeting = recording_meeting(db, actor, meeting_id)
     if meeting.meeting_date > uk_today():
         raise Invalid(
             {"submit": "The meeting has not happened yet: complete the record on the day"}
@@ -540,7 +547,7 @@ def complete_record(db: Session, actor: User, meeting_id: int) -> Meeting:
     record(
         db,
         "meeting_record_completed",
-        OBJECT,
+        RECORD_OBJECT,
         meeting.id,
         "Record completed; meeting held",
         user=actor,

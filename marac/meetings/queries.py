@@ -41,7 +41,7 @@ class CaseOnRecord:
     editable: bool
 
 
-def running_meeting(db: Session, viewer: Any, meeting_id: int) -> Meeting:
+def recording_meeting(db: Session, viewer: Any, meeting_id: int) -> Meeting:
     """The meeting, for the coordinator running it: `Refused` for anyone else, and a
     cancelled meeting has no record (`NotFound`)."""
     meeting = db.get(Meeting, meeting_id)

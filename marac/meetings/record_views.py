@@ -119,7 +119,7 @@ def _render_attendance(
 def attendance(meeting_id: int) -> str | Response:
     """Each member agency present, sent apologies or absent; the named attendees."""
     db = db_session()
-    meeting = queries.running_meeting(db, current_user, meeting_id)
+    meeting = queries.recording_meeting(db, current_user, meeting_id)
     if request.method == "GET":
         page = _render_attendance(meeting)
         ops.record_attendance_viewed(db, current_user, meeting.id)
@@ -143,7 +143,7 @@ def attendance(meeting_id: int) -> str | Response:
 def add_attendee(meeting_id: int) -> str | Response:
     """Add one named attendee; their agency is then marked present."""
     db = db_session()
-    meeting = queries.running_meeting(db, current_user, meeting_id)
+    meeting = queries.recording_meeting(db, current_user, meeting_id)
     agencies = queries.panel_agencies(meeting)
     form = _attendee_form(agencies, request.form)
     if not form.validate_on_submit():
@@ -159,7 +159,7 @@ def add_attendee(meeting_id: int) -> str | Response:
             acknowledged=bool(form.acknowledged.data),
         )
     except Invalid as error:
-        meeting = queries.running_meeting(db, current_user, meeting_id)
+        meeting = queries.recording_meeting(db, current_user, meeting_id)
         show_invalid(form, error)
         return _render_attendance(meeting, attendee=form, failed=form)
     flash(f"{form.name.data} added.", "success")
@@ -424,7 +424,7 @@ def _render_review(
 def review(meeting_id: int) -> str:
     """Outstanding actions from the panel's earlier meetings, each to mark reviewed."""
     db = db_session()
-    meeting = queries.running_meeting(db, current_user, meeting_id)
+    meeting = queries.recording_meeting(db, current_user, meeting_id)
     page = _render_review(meeting)
     ops.record_review_viewed(db, current_user, meeting.id)
     return page
@@ -434,7 +434,7 @@ def review(meeting_id: int) -> str:
 @roles_required(Role.COORDINATOR)
 def mark_reviewed(meeting_id: int, action_id: int) -> str | Response:
     db = db_session()
-    meeting = queries.running_meeting(db, current_user, meeting_id)
+    meeting = queries.recording_meeting(db, current_user, meeting_id)
     action = ops.reviewable_action(db, meeting, action_id)
     form = ReviewMarkForm(prefix=f"review-{action.id}")
     if not form.validate_on_submit():
@@ -442,7 +442,7 @@ def mark_reviewed(meeting_id: int, action_id: int) -> str | Response:
     try:
         ops.mark_action_reviewed(db, current_user, meeting.id, action.id, note=form.note.data or "")
     except Invalid as error:
-        meeting = queries.running_meeting(db, current_user, meeting_id)
+        meeting = queries.recording_meeting(db, current_user, meeting_id)
         show_invalid(form, error)
         return _render_review(meeting, form, action_id)
     flash("Action marked reviewed.", "success")
@@ -476,7 +476,7 @@ def _render_complete(meeting: Meeting, form: CompleteForm, failed: bool = False)
 def complete(meeting_id: int) -> str | Response:
     """Check every listed case has a decision, then mark the meeting held."""
     db = db_session()
-    meeting = queries.running_meeting(db, current_user, meeting_id)
+    meeting = queries.recording_meeting(db, current_user, meeting_id)
     form = CompleteForm(prefix="complete")
     if request.method == "GET":
         page = _render_complete(meeting, form)
@@ -487,7 +487,7 @@ def complete(meeting_id: int) -> str | Response:
     try:
         meeting = ops.complete_record(db, current_user, meeting.id)
     except Invalid as error:
-        meeting = queries.running_meeting(db, current_user, meeting_id)
+        meeting = queries.recording_meeting(db, current_user, meeting_id)
         show_invalid(form, error)
         return _render_complete(meeting, form, failed=True)
     except Conflict:

@@ -106,7 +106,7 @@ REVIEWED = {
     ("marac/accounts/admin_views.py", "local_strand_added"): "an admin-configured strand name",
     ("marac/incidents/operations.py", "incident_recorded"): "strand labels, coded categories",
     ("marac/incidents/operations.py", "person_matched"): "how matched, names of filled fields",
-    ("marac/meetings/record_views.py", "meeting_case_recorded"): "coded decision and outcome",
+    ("marac/meetings/operations.py", "meeting_case_recorded"): "coded decision and outcome",
     ("marac/referrals/triggers.py", "referral_created_automatically"): "system trigger reasons",
     ("marac/referrals/triggers.py", "referral_trigger_added"): "system trigger reasons",
     ("marac/referrals/views.py", "referral_accepted"): "reference, area name and area id",

@@ -52,7 +52,6 @@ VIEWS_NOT_YET: set[str] = {
     "actions.views",
     "audit.views",
     "meetings.agenda_views",
-    "meetings.record_views",
     "minutes.views",
     "notify.views",
     "pages.views",

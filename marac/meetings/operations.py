@@ -1,0 +1,556 @@
+"""Every write of the meeting pages: the check, the change, the audit row, the notices.
+
+Pages and the API call these with plain values; each is one transaction (`@operation`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from marac.accounts.models import User
+from marac.actions import notices as action_notices
+from marac.actions.models import Action, ActionReview, ActionUpdate
+from marac.actions.rules import KIND_LABELS, RARA_LABELS, due_date_problem
+from marac.audit import record
+from marac.db import utcnow
+from marac.formatting import format_date, uk_today
+from marac.meetings.models import (
+    AgencyAttendance,
+    AgendaItem,
+    AttendanceStatus,
+    Attendee,
+    CaseInformation,
+    Decision,
+)
+from marac.meetings.queries import (
+    CaseOnRecord,
+    action_reviews,
+    attendance_rows,
+    case_information,
+    case_on_record,
+    earlier_outstanding,
+    information_agencies,
+    listed_items,
+    meeting_attendee,
+    panel_agencies,
+    panel_officers,
+    recording_meeting,
+    review_meetings,
+)
+from marac.operations import Conflict, Invalid, NotFound, allow, operation
+from marac.panels.models import Meeting, MeetingStatus
+from marac.referrals.models import OUTCOME_LABELS, Referral, ReferralStatus
+
+# ---- meeting record ---------------------------------------------------------------------
+
+RECORD_OBJECT = "meeting"
+ATTENDANCE_STATUS_NAMES: dict[str, str] = {
+    AttendanceStatus.PRESENT: "Present",
+    AttendanceStatus.APOLOGIES: "Apologies",
+    AttendanceStatus.ABSENT: "Absent",
+}
+RISK_LEVELS = ("low", "medium", "high")
+NAME_LIMIT = 200
+TEXT_LIMIT = 20000
+REASON_LIMIT = 5000
+
+
+def _flush_or_conflict(db: Session) -> None:
+    """Write now, so a save racing another (a stale version) is refused as `Conflict`."""
+    try:
+        db.flush()
+    except StaleDataError as exc:
+        raise Conflict() from exc
+
+
+@operation
+def record_attendance_viewed(db: Session, actor: User, meeting_id: int) -> Meeting:
+    """The coordinator opened the attendance page: audited like every view of the record."""
+    meeting = recording_meeting(db, actor, meeting_id)
+    record(
+        db, "meeting_attendance_viewed", RECORD_OBJECT, meeting.id, "Viewed attendance", user=actor
+    )
+    return meeting
+
+
+@operation
+def save_attendance(
+    db: Session, actor: User, meeting_id: int, *, statuses: Mapping[int, str]
+) -> Meeting:
+    """Each of the panel's agencies present, sent apologies or absent.
+
+    Every member agency needs a status; field names match the form's (`agency_<id>`).
+    """
+    meeting = recording_meeting(db, actor, meeting_id)
+    agencies = panel_agencies(meeting)
+    problems = {
+        f"agency_{a.id}": f"Select whether {a.name} was present"
+        for a in agencies
+        if statuses.get(a.id) not in ATTENDANCE_STATUS_NAMES
+    }
+    if problems:
+        raise Invalid(problems)
+    existing = {row.agency_id: row for row in attendance_rows(db, meeting.id)}
+    summary = []
+    for agency in agencies:
+        status = statuses[agency.id]
+        row = existing.get(agency.id)
+        if row is None:
+            db.add(AgencyAttendance(meeting_id=meeting.id, agency_id=agency.id, status=status))
+        else:
+            row.status = status
+        summary.append(f"{agency.name}: {ATTENDANCE_STATUS_NAMES[status]}")
+    record(
+        db, "meeting_attendance_saved", RECORD_OBJECT, meeting.id, "; ".join(summary), user=actor
+    )
+    return meeting
+
+
+@operation
+def add_attendee(
+    db: Session,
+    actor: User,
+    meeting_id: int,
+    *,
+    agency_id: int,
+    name: str,
+    job_title: str = "",
+    acknowledged: bool = False,
+) -> Attendee:
+    """One named attendee of a member agency; their agency is then marked present."""
+    meeting = recording_meeting(db, actor, meeting_id)
+    agencies = {a.id: a for a in panel_agencies(meeting)}
+    name, job_title = name.strip(), job_title.strip()
+    problems: dict[str, str] = {}
+    if not name:
+        problems["name"] = "Enter the attendee's name"
+    elif len(name) > NAME_LIMIT:
+        problems["name"] = f"Field cannot be longer than {NAME_LIMIT} characters."
+    if len(job_title) > NAME_LIMIT:
+        problems["job_title"] = f"Field cannot be longer than {NAME_LIMIT} characters."
+    if agency_id not in agencies:
+        problems["agency_id"] = "Select the attendee's agency"
+    if problems:
+        raise Invalid(problems)
+    now = utcnow()
+    attendee = Attendee(
+        meeting_id=meeting.id,
+        agency_id=agency_id,
+        name=name,
+        job_title=job_title,
+        confidentiality_acknowledged=acknowledged,
+        acknowledged_at=now if acknowledged else None,
+    )
+    db.add(attendee)
+    presence = db.get(AgencyAttendance, (meeting.id, agency_id))
+    if presence is None:
+        db.add(
+            AgencyAttendance(
+                meeting_id=meeting.id, agency_id=agency_id, status=AttendanceStatus.PRESENT.value
+            )
+        )
+    elif presence.status != AttendanceStatus.PRESENT.value:
+        presence.status = AttendanceStatus.PRESENT.value
+    agency_name = agencies[agency_id].name
+    db.flush()
+    record(
+        db,
+        "meeting_attendee_added",
+        RECORD_OBJECT,
+        meeting.id,
+        f"Added attendee {attendee.id} ({agency_name})"
+        + ("; confidentiality acknowledged" if acknowledged else ""),
+        user=actor,
+    )
+    return attendee
+
+
+@operation
+def acknowledge_attendee(db: Session, actor: User, meeting_id: int, attendee_id: int) -> Attendee:
+    """Record that an attendee accepted the confidentiality statement, and when (once)."""
+    meeting = recording_meeting(db, actor, meeting_id)
+    attendee = meeting_attendee(db, meeting, attendee_id)
+    if not attendee.confidentiality_acknowledged:
+        attendee.confidentiality_acknowledged = True
+        attendee.acknowledged_at = utcnow()
+        record(
+            db,
+            "meeting_attendee_acknowledged",
+            RECORD_OBJECT,
+            meeting.id,
+            f"Attendee {attendee.id} acknowledged",
+            user=actor,
+        )
+    return attendee
+
+
+@operation
+def remove_attendee(db: Session, actor: User, meeting_id: int, attendee_id: int) -> str:
+    """Take a named attendee off the meeting; returns their name for the page."""
+    meeting = recording_meeting(db, actor, meeting_id)
+    attendee = meeting_attendee(db, meeting, attendee_id)
+    name = attendee.name
+    db.delete(attendee)
+    record(
+        db,
+        "meeting_attendee_removed",
+        RECORD_OBJECT,
+        meeting.id,
+        f"Removed attendee {attendee.id}",
+        user=actor,
+    )
+    return name
+
+
+# ---- the case record --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewAction:
+    """An action the panel agreed on a case, as typed (plain values)."""
+
+    description: str
+    kind: str
+    rara: str
+    agency_id: int
+    officer_id: int | None
+    due_date: date | None
+
+
+@dataclass(frozen=True)
+class CaseRecord:
+    """What the panel recorded about one case."""
+
+    information: Mapping[int, str]  # agency id -> what that agency shared
+    risks_identified: str = ""
+    risk_level_after: str | None = None
+    decision: str | None = None
+    review_meeting_id: int | None = None
+    closure_reason: str = ""
+    outcome: str | None = None
+    victim_view_of_outcome: str = ""
+
+
+@dataclass
+class CaseRecorded:
+    """The result of saving a case: the case as saved, and the action agreed, if any."""
+
+    case: CaseOnRecord
+    action: Action | None
+
+
+@operation
+def record_case_viewed(db: Session, actor: User, meeting_id: int, item_id: int) -> CaseOnRecord:
+    """Someone opened a case's record (coordinator or member): audited against the referral."""
+    case = case_on_record(db, actor, meeting_id, item_id)
+    record(
+        db,
+        "meeting_case_record_viewed",
+        "referral",
+        case.referral.id,
+        f"Viewed the record of {case.referral.reference} at the meeting of "
+        f"{format_date(case.meeting.meeting_date)}",
+        user=actor,
+    )
+    return case
+
+
+def _record_problems(
+    db: Session, case: CaseOnRecord, values: CaseRecord, agency_ids: set[int]
+) -> dict[str, str]:
+    """Why the record cannot be saved, by form field name (empty when it can)."""
+    problems: dict[str, str] = {}
+    for agency_id, text in values.information.items():
+        if agency_id not in agency_ids and text:
+            problems[f"info_{agency_id}"] = "That agency did not attend the meeting"
+        elif len(text or "") > TEXT_LIMIT:
+            problems[f"info_{agency_id}"] = f"Field cannot be longer than {TEXT_LIMIT} characters."
+    if len(values.risks_identified or "") > TEXT_LIMIT:
+        problems["risks_identified"] = f"Field cannot be longer than {TEXT_LIMIT} characters."
+    if values.risk_level_after and values.risk_level_after not in RISK_LEVELS:
+        problems["risk_level_after"] = "Not a valid choice."
+    if values.decision and values.decision not in {d.value for d in Decision}:
+        problems["decision"] = "Not a valid choice."
+    if values.decision == Decision.REVIEW.value:
+        later = {m.id for m in review_meetings(db, case.meeting)}
+        if not values.review_meeting_id:
+            problems["review_meeting_id"] = (
+                "Select the meeting at which the panel will review the case"
+            )
+        elif values.review_meeting_id not in later:
+            problems["review_meeting_id"] = "Not a valid choice."
+    if values.decision == Decision.CLOSE.value:
+        if not values.closure_reason:
+            problems["closure_reason"] = "Enter why the case is closed"
+        if not values.outcome:
+            problems["outcome"] = "Select the outcome: was the risk reduced, unchanged or increased"
+        elif values.outcome not in OUTCOME_LABELS:
+            problems["outcome"] = "Not a valid choice."
+    for field, text in (
+        ("closure_reason", values.closure_reason),
+        ("victim_view_of_outcome", values.victim_view_of_outcome),
+    ):
+        if len(text or "") > REASON_LIMIT and field not in problems:
+            problems[field] = f"Field cannot be longer than {REASON_LIMIT} characters."
+    return problems
+
+
+def _action_problems(db: Session, meeting: Meeting, action: NewAction) -> dict[str, str]:
+    """Why the new action cannot be agreed, by the record form's dotted field names."""
+    problems: dict[str, str] = {}
+    if not action.description.strip():
+        problems["action.description"] = "Enter the action"
+    elif len(action.description) > REASON_LIMIT:
+        problems["action.description"] = f"Field cannot be longer than {REASON_LIMIT} characters."
+    if action.kind not in KIND_LABELS:
+        problems["action.kind"] = "Select the kind of action"
+    if action.rara not in RARA_LABELS:
+        problems["action.rara"] = (
+            "Select whether the action removes, avoids, reduces or accepts the risk"
+        )
+    if action.agency_id not in {a.id for a in meeting.panel.agencies}:
+        problems["action.agency_id"] = "Select the agency that owns the action"
+    if action.officer_id:
+        officers = {u.id: u.agency_id for u in panel_officers(db, meeting)}
+        if officers.get(action.officer_id) != action.agency_id:
+            problems["action.officer_id"] = (
+                "The named officer must work for the agency that owns the action"
+            )
+    problem = due_date_problem(action.due_date, uk_today())
+    if problem:
+        problems["action.due_date"] = problem
+    return problems
+
+
+def _apply_decision(actor: User, values: CaseRecord, item: AgendaItem, referral: Referral) -> str:
+    """Write the decision to the item and the referral's status; returns an audit note."""
+    decision = values.decision or None
+    was_closed_here = item.decision == Decision.CLOSE.value
+    item.decision = decision
+    if decision == Decision.REVIEW.value:
+        item.review_meeting_id = values.review_meeting_id
+        if was_closed_here and referral.status == ReferralStatus.CLOSED.value:
+            referral.closed_at = None
+            referral.closed_by_id = None
+            referral.closure_reason = ""
+            referral.outcome = ""
+            referral.victim_view_of_outcome = ""
+        referral.status = ReferralStatus.HEARD.value
+        return "decision: review"
+    if decision == Decision.CLOSE.value:
+        item.review_meeting_id = None
+        if referral.status != ReferralStatus.CLOSED.value or referral.closed_at is None:
+            referral.closed_at = utcnow()
+            referral.closed_by_id = actor.id
+        referral.status = ReferralStatus.CLOSED.value
+        referral.closure_reason = values.closure_reason or ""
+        referral.outcome = values.outcome or ""
+        referral.victim_view_of_outcome = values.victim_view_of_outcome or ""
+        return f"decision: close ({OUTCOME_LABELS.get(referral.outcome, '')})"
+    return "no decision yet"
+
+
+def _agree_action(db: Session, actor: User, case: CaseOnRecord, new: NewAction) -> Action:
+    """The action agreed on the case, its first progress entry and its owners' notice.
+
+    Stays here until `marac.actions.operations.add_action` exists (branch h/actmin).
+    """
+    now = utcnow()
+    action = Action(
+        referral_id=case.referral.id,
+        meeting_id=case.meeting.id,
+        agenda_item_id=case.item.id,
+        description=new.description.strip(),
+        kind=new.kind,
+        rara=new.rara,
+        agency_id=new.agency_id,
+        officer_id=new.officer_id or None,
+        due_date=new.due_date,
+        created_by_id=actor.id,
+        created_at=now,
+        updated_at=now,
+    )
+    db.add(action)
+    db.flush()
+    db.add(
+        ActionUpdate(
+            action_id=action.id,
+            user_id=actor.id,
+            created_at=now,
+            status_to=action.status,
+            note=f"Agreed at the panel meeting on {format_date(case.meeting.meeting_date)}",
+        )
+    )
+    action_notices.action_assigned(db, action, case.referral.reference)  # its owner(s)
+    return action
+
+
+@operation
+def record_case(
+    db: Session,
+    actor: User,
+    meeting_id: int,
+    item_id: int,
+    *,
+    version: int,
+    values: CaseRecord,
+    action: NewAction | None = None,
+) -> CaseRecorded:
+    """Save one case's record at the meeting (and an action agreed on it).
+
+    Only the coordinator running the meeting may; a stale `version` (someone else saved
+    the case since it was loaded) raises `Conflict` and nothing is saved.
+    """
+    case = case_on_record(db, actor, meeting_id, item_id)
+    allow(case.editable)
+    item, referral = case.item, case.referral
+    infos = case_information(db, item.id)
+    agencies = {a.id for a in information_agencies(db, case.meeting, infos)}
+    problems = _record_problems(db, case, values, agencies)
+    if action is not None:
+        problems.update(_action_problems(db, case.meeting, action))
+    if problems:
+        raise Invalid(problems)
+    if version != item.version:
+        raise Conflict()
+    now = utcnow()
+    for agency_id, text in values.information.items():
+        info = infos.get(agency_id)
+        if info is None:
+            if text:
+                db.add(
+                    CaseInformation(agenda_item_id=item.id, agency_id=agency_id, information=text)
+                )
+        elif info.information != text:
+            info.information = text or ""
+    item.risks_identified = values.risks_identified or ""
+    item.risk_level_after = values.risk_level_after or None
+    decision_note = _apply_decision(actor, values, item, referral)
+    item.discussed_at = item.discussed_at or now
+    item.updated_at = now  # bumps the version: a concurrent save is then refused
+    _flush_or_conflict(db)
+    agreed = None
+    if action is not None:
+        agreed = _agree_action(db, actor, case, action)
+    record(
+        db,
+        "meeting_case_recorded",
+        "referral",
+        referral.id,
+        f"Recorded {referral.reference} at the meeting of "
+        f"{format_date(case.meeting.meeting_date)}: {decision_note}"
+        + (f"; action agreed for agency {agreed.agency_id}" if agreed else ""),
+        user=actor,
+    )
+    _flush_or_conflict(db)
+    return CaseRecorded(case, agreed)
+
+
+# ---- review of earlier actions ----------------------------------------------------------
+
+
+@operation
+def record_review_viewed(db: Session, actor: User, meeting_id: int) -> Meeting:
+    """The coordinator opened the review of earlier actions."""
+    meeting = recording_meeting(db, actor, meeting_id)
+    record(
+        db,
+        "meeting_review_viewed",
+        RECORD_OBJECT,
+        meeting.id,
+        "Viewed the review of earlier actions",
+        user=actor,
+    )
+    return meeting
+
+
+def reviewable_action(db: Session, meeting: Meeting, action_id: int) -> Action:
+    """An outstanding action from the panel's earlier meetings (`NotFound` otherwise)."""
+    action = next((a for a in earlier_outstanding(db, meeting) if a.id == action_id), None)
+    if action is None:
+        raise NotFound()
+    return action
+
+
+@operation
+def mark_action_reviewed(
+    db: Session, actor: User, meeting_id: int, action_id: int, *, note: str = ""
+) -> Action:
+    """Mark an earlier meeting's outstanding action reviewed at this meeting (once)."""
+    meeting = recording_meeting(db, actor, meeting_id)
+    action = reviewable_action(db, meeting, action_id)
+    note = note.strip()
+    if len(note) > 2000:
+        raise Invalid({"note": "Field cannot be longer than 2000 characters."})
+    if action.id not in action_reviews(db, meeting.id, [action.id]):
+        db.add(
+            ActionReview(
+                action_id=action.id,
+                meeting_id=meeting.id,
+                reviewed_by_id=actor.id,
+                reviewed_at=utcnow(),
+                note=note,
+            )
+        )
+        record(
+            db,
+            "action_reviewed",
+            "action",
+            action.id,
+            f"Reviewed at the meeting of {format_date(meeting.meeting_date)}",
+            user=actor,
+        )
+    return action
+
+
+# ---- completing the record --------------------------------------------------------------
+
+
+@operation
+def record_checklist_viewed(db: Session, actor: User, meeting_id: int) -> Meeting:
+    """The coordinator opened the checklist before completing the record."""
+    meeting = recording_meeting(db, actor, meeting_id)
+    record(
+        db,
+        "meeting_record_checked",
+        RECORD_OBJECT,
+        meeting.id,
+        "Viewed the record checklist",
+        user=actor,
+    )
+    return meeting
+
+
+@operation
+def complete_record(db: Session, actor: User, meeting_id: int) -> Meeting:
+    """Mark the meeting held once it has happened and every listed case has a decision."""
+    meeting = recording_meeting(db, actor, meeting_id)
+    if meeting.meeting_date > uk_today():
+        raise Invalid(
+            {"submit": "The meeting has not happened yet: complete the record on the day"}
+        )
+    undecided = [r.reference for i, r in listed_items(db, meeting) if not i.decision]
+    if undecided:
+        raise Invalid(
+            {
+                "submit": "Record a decision for every case before completing the record: "
+                + ", ".join(undecided)
+            }
+        )
+    meeting.status = MeetingStatus.HELD.value
+    meeting.record_completed_at = meeting.record_completed_at or utcnow()
+    record(
+        db,
+        "meeting_record_completed",
+        RECORD_OBJECT,
+        meeting.id,
+        "Record completed; meeting held",
+        user=actor,
+    )
+    _flush_or_conflict(db)
+    return meeting

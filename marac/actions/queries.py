@@ -8,10 +8,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, false, or_
+from sqlalchemy import ColumnElement, and_, case, false, or_, select
+from sqlalchemy.orm import Session
 
-from marac.accounts.models import Role
+from marac.accounts.models import Agency, Role, User
 from marac.actions.models import OUTSTANDING_STATUSES, Action
+from marac.panels.models import Meeting
 from marac.referrals.models import Referral
 
 
@@ -59,3 +61,27 @@ def owner_order(today: date) -> tuple[Any, ...]:
         else_=2,
     )
     return (group, Action.due_date, Action.id)
+
+
+def edit_choices(db: Session, action: Action) -> tuple[list[Agency], list[User]]:
+    """Who may own the action once corrected: the panel's agencies (all active ones for an
+    action agreed outside a meeting, and always its current agency) and their officers."""
+    meeting = db.get(Meeting, action.meeting_id) if action.meeting_id else None
+    if meeting is not None:
+        agencies = sorted(meeting.panel.agencies, key=lambda a: a.name)
+    else:
+        agencies = list(db.scalars(select(Agency).where(Agency.active).order_by(Agency.name)))
+    ids = [a.id for a in agencies] or [action.agency_id]
+    if action.agency_id not in ids:
+        extra = db.get(Agency, action.agency_id)
+        if extra is not None:
+            agencies.append(extra)
+            ids.append(extra.id)
+    officers = list(
+        db.scalars(
+            select(User)
+            .where(User.agency_id.in_(ids), User.active, User.role != Role.ADMIN.value)
+            .order_by(User.name)
+        )
+    )
+    return agencies, officers

@@ -95,6 +95,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app.before_request(enforce_login_and_idle_timeout)
 
     _register_blueprints(app)
+    import marac.minutes.receivers  # noqa: F401  (the action page's extract link)
     from marac import ratelimit
 
     ratelimit.init_app(app)  # after the blueprints: it wraps their marked views

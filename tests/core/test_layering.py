@@ -54,7 +54,6 @@ VIEWS_NOT_YET: set[str] = {
     "incidents.views",
     "meetings.agenda_views",
     "meetings.record_views",
-    "minutes.views",
     "notify.views",
     "pages.views",
     "panels.views",

@@ -98,6 +98,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     # Cross-capability receivers (an incident recorded -> the referral rules): connected
     # once at import, so every door (pages, API, jobs) runs them.
     import marac.referrals.receivers  # noqa: F401
+    import marac.minutes.receivers  # noqa: F401  (the action page's extract link)
     from marac import ratelimit
 
     ratelimit.init_app(app)  # after the blueprints: it wraps their marked views

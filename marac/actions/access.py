@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from marac.accounts.models import Role
+from marac.actions.clauses import is_agency_manager
 from marac.actions.models import Action
-from marac.actions.queries import is_agency_manager
 from marac.referrals.access import covers_area
 
 

@@ -17,8 +17,8 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from marac.accounts.models import Role
+from marac.actions.clauses import assigned_to, outstanding, overdue
 from marac.actions.models import Action, ActionUpdate
-from marac.actions.queries import assigned_to, outstanding, overdue
 from marac.db import db_session
 from marac.formatting import uk_today
 from marac.panels.models import Meeting

@@ -95,10 +95,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app.before_request(enforce_login_and_idle_timeout)
 
     _register_blueprints(app)
-    # Cross-capability receivers (an incident recorded -> the referral rules): connected
-    # once at import, so every door (pages, API, jobs) runs them.
-    import marac.referrals.receivers  # noqa: F401
-    import marac.minutes.receivers  # noqa: F401  (the action page's extract link)
+    _connect_receivers()
     from marac import ratelimit
 
     ratelimit.init_app(app)  # after the blueprints: it wraps their marked views
@@ -124,11 +121,18 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     return app
 
 
-def _register_blueprints(app: Flask) -> None:
-    # Imported to connect them: the incidents' reason to see a person (marac.people.access)
-    # and the repeat flags the minutes show (marac.minutes.flagging).
+def _connect_receivers() -> None:
+    """Import the modules through which a higher capability answers a lower one, so every
+    door (pages, API, jobs) runs them: an incident recorded or an assessment endorsed ->
+    the referral rules; the incidents' reason to see a person (marac.people.access); the
+    repeat flags the minutes show (marac.minutes.flagging); the action page's extract."""
     import marac.incidents.people_access
+    import marac.minutes.receivers
+    import marac.referrals.receivers
     import marac.repeats.receivers  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
     from marac.accounts.admin_views import bp as admin_bp
     from marac.accounts.sso import bp as sso_bp
     from marac.accounts.sso_admin import bp as sso_admin_bp

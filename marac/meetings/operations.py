@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from marac.accounts.models import User
-from marac.actions import notices as action_notices
-from marac.actions.models import Action, ActionReview, ActionUpdate
+from marac.actions.models import Action, ActionReview
+from marac.actions.operations import add_action
 from marac.actions.rules import KIND_LABELS, RARA_LABELS, due_date_problem
 from marac.audit import record
 from marac.db import utcnow
@@ -356,38 +356,27 @@ def _apply_decision(actor: User, values: CaseRecord, item: AgendaItem, referral:
 
 
 def _agree_action(db: Session, actor: User, case: CaseOnRecord, new: NewAction) -> Action:
-    """The action agreed on the case, its first progress entry and its owners' notice.
-
-    Stays here until `marac.actions.operations.add_action` exists (branch h/actmin).
-    """
-    now = utcnow()
-    action = Action(
-        referral_id=case.referral.id,
-        meeting_id=case.meeting.id,
-        agenda_item_id=case.item.id,
-        description=new.description.strip(),
-        kind=new.kind,
-        rara=new.rara,
-        agency_id=new.agency_id,
-        officer_id=new.officer_id or None,
-        due_date=new.due_date,
-        created_by_id=actor.id,
-        created_at=now,
-        updated_at=now,
-    )
-    db.add(action)
-    db.flush()
-    db.add(
-        ActionUpdate(
-            action_id=action.id,
-            user_id=actor.id,
-            created_at=now,
-            status_to=action.status,
-            note=f"Agreed at the panel meeting on {format_date(case.meeting.meeting_date)}",
+    """The action agreed on the case: `actions.operations.add_action` in this transaction
+    (its progress entry, audit row and owners' notice), with its field errors named as
+    the record form names them."""
+    try:
+        return add_action(
+            db,
+            actor,
+            case.referral.id,
+            meeting_id=case.meeting.id,
+            agenda_item_id=case.item.id,
+            description=new.description.strip(),
+            kind=new.kind,
+            rara=new.rara,
+            agency_id=new.agency_id,
+            officer_id=new.officer_id or None,
+            due_date=new.due_date,
         )
-    )
-    action_notices.action_assigned(db, action, case.referral.reference)  # its owner(s)
-    return action
+    except Invalid as error:
+        raise Invalid(
+            {f"action.{field}": problems for field, problems in error.errors.items()}
+        ) from error
 
 
 @operation

@@ -53,7 +53,6 @@ VIEWS_NOT_YET: set[str] = {
     "assessments.views",
     "audit.views",
     "incidents.views",
-    "meetings.agenda_views",
     "meetings.record_views",
     "minutes.views",
     "notify.views",

@@ -57,7 +57,6 @@ VIEWS_NOT_YET: set[str] = {
     "minutes.views",
     "notify.views",
     "pages.views",
-    "panels.views",
     "people.views",
     "referrals.views",
     "reports.views",

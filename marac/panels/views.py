@@ -2,13 +2,12 @@
 
 Admins manage every panel; a coordinator manages the panels covering their areas and
 schedules, moves and cancels those panels' meetings. Calendar downloads carry no case
-data, only when and where a panel meets.
+data, only when and where a panel meets. The writes are in marac.panels.operations and
+the shared reads in marac.panels.queries: these views parse, call and render.
 """
 
 from __future__ import annotations
 
-import secrets
-from datetime import date, timedelta
 from typing import Any
 
 from flask import (
@@ -23,16 +22,16 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import func, or_, select, true
-from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from marac.accounts.models import Agency, Area, Role, User
-from marac.audit import record
+from marac.accounts.models import Role
 from marac.auth import require, roles_required
-from marac.db import db_session, get_or_404, utcnow
+from marac.db import db_session, utcnow
 from marac.formatting import uk_today
-from marac.panels.access import can_see_panel, runs_panel, visible_panels
+from marac.forms import show_invalid
+from marac.operations import Conflict, Invalid
+from marac.panels import operations, queries
+from marac.panels.access import runs_panel
 from marac.panels.calendar import build_calendar, slug
 from marac.panels.forms import (
     CancelMeetingForm,
@@ -42,60 +41,19 @@ from marac.panels.forms import (
     PanelStatusForm,
     ScheduleForm,
 )
-from marac.panels.models import CalendarFeed, Meeting, MeetingStatus, Panel
-from marac.panels.schedule import (
-    WEEKDAYS,
-    add_months,
-    continue_after,
-    long_date,
-    move_note,
-    move_refusal,
-    on_or_after_weekday,
-    schedule_panel,
-)
+from marac.panels.models import Meeting, MeetingStatus
+from marac.panels.operations import MEETING_STATUS_LABELS
+from marac.panels.schedule import WEEKDAYS, long_date
 
 # Routes carry their own prefixes: the feed and .ics downloads live outside /panels.
 bp = Blueprint("panels", __name__)
-
-OBJECT = "panel"
-MEETING = "meeting"
-FEED = "calendar_feed"
-FEED_HISTORY = timedelta(days=366)  # how far back a subscription reaches
-MEETING_STATUS_LABELS = {
-    MeetingStatus.SCHEDULED.value: "Scheduled",
-    MeetingStatus.CANCELLED.value: "Cancelled",
-    MeetingStatus.HELD.value: "Held",
-}
 
 
 # ---- helpers ----------------------------------------------------------------------------
 
 
 def _is_admin() -> bool:
-    return bool(current_user.has_role(Role.ADMIN))
-
-
-def _load_panel(panel_id: int) -> Panel:
-    panel = get_or_404(Panel, panel_id)
-    return panel
-
-
-def _managed_panel(panel_id: int) -> Panel:
-    """A panel the user may change: admins any, coordinators those covering their areas."""
-    panel = _load_panel(panel_id)
-    require(_is_admin() or runs_panel(current_user, panel))
-    return panel
-
-
-def _run_meeting(meeting_id: int) -> Meeting:
-    """A meeting of a panel the signed-in coordinator runs."""
-    meeting = get_or_404(Meeting, meeting_id)
-    require(runs_panel(current_user, meeting.panel))
-    return meeting
-
-
-def _managed_scope() -> Any:
-    return true() if _is_admin() else visible_panels(current_user)
+    return queries.is_admin(current_user)
 
 
 def _meeting_page_endpoint() -> str | None:
@@ -118,6 +76,12 @@ def _ics_response(body: bytes, filename: str | None = None) -> Response:
     return response
 
 
+def _version(form: Any) -> int:
+    """The version the user loaded; a mangled one never matches."""
+    text = (form.version.data or "").strip()
+    return int(text) if text.isdigit() else -1
+
+
 # ---- panel list and page ----------------------------------------------------------------
 
 
@@ -125,23 +89,7 @@ def _ics_response(body: bytes, filename: str | None = None) -> Response:
 @roles_required(Role.COORDINATOR, Role.ADMIN)
 def index() -> str:
     """Every panel the user manages, with its next meeting (four queries at any size)."""
-    db = db_session()
-    panels = list(
-        db.scalars(select(Panel).where(_managed_scope()).order_by(Panel.active.desc(), Panel.name))
-    )
-    next_dates: dict[int, date] = {}
-    if panels:
-        next_dates = dict(
-            db.execute(
-                select(Meeting.panel_id, func.min(Meeting.meeting_date))
-                .where(
-                    Meeting.panel_id.in_([p.id for p in panels]),
-                    Meeting.status == MeetingStatus.SCHEDULED.value,
-                    Meeting.meeting_date >= uk_today(),
-                )
-                .group_by(Meeting.panel_id)
-            ).all()
-        )
+    panels, next_dates = queries.managed_panels(db_session(), current_user, uk_today())
     return render_template(
         "panels/index.html",
         panels=panels,
@@ -156,14 +104,8 @@ def index() -> str:
 def view(panel_id: int) -> str:
     """The panel's settings and its meetings, upcoming first then past (newest first)."""
     db = db_session()
-    panel = _managed_panel(panel_id)
-    meetings = list(
-        db.scalars(
-            select(Meeting)
-            .where(Meeting.panel_id == panel.id)
-            .order_by(Meeting.meeting_date, Meeting.start_time, Meeting.id)
-        )
-    )
+    panel = queries.managed_panel(db, current_user, panel_id)
+    meetings = queries.panel_meetings(db, panel)
     today = uk_today()
     return render_template(
         "panels/view.html",
@@ -181,128 +123,52 @@ def view(panel_id: int) -> str:
 # ---- create and edit --------------------------------------------------------------------
 
 
-def _panel_choices(form: PanelForm, panel: Panel | None) -> None:
-    """Areas the user may give a panel, active coordinators and active agencies.
-
-    What the panel already has stays listed even when inactive, so it can be removed.
-    """
-    db = db_session()
-    held_areas = {a.id for a in panel.areas} if panel else set()
-    held_agencies = {a.id for a in panel.agencies} if panel else set()
-    if _is_admin():
-        area_filter = or_(Area.active, Area.id.in_(held_areas))
-    else:
-        mine = {a.id for a in current_user.areas}
-        area_filter = Area.id.in_(mine | held_areas)
-    form.areas.choices = [
-        (a.id, a.name) for a in db.scalars(select(Area).where(area_filter).order_by(Area.name))
-    ]
-    chair_filter = User.role == Role.COORDINATOR.value
-    chair_filter = chair_filter & (User.active | (User.id == (panel.chair_id if panel else -1)))
-    form.chair_id.choices = [(0, "Select the chair")] + [
-        (u.id, u.name) for u in db.scalars(select(User).where(chair_filter).order_by(User.name))
-    ]
-    form.agencies.choices = [
-        (a.id, a.name)
-        for a in db.scalars(
-            select(Agency)
-            .where(or_(Agency.active, Agency.id.in_(held_agencies)))
-            .order_by(Agency.name)
-        )
-    ]
+def _panel_choices(form: PanelForm, panel: Any) -> None:
+    """Areas the user may give a panel, active coordinators and active agencies."""
+    areas, chairs, agencies = queries.panel_choices(db_session(), current_user, panel)
+    form.areas.choices = [(a.id, a.name) for a in areas]
+    form.chair_id.choices = [(0, "Select the chair")] + [(u.id, u.name) for u in chairs]
+    form.agencies.choices = [(a.id, a.name) for a in agencies]
 
 
-def _check_panel(form: PanelForm, panel: Panel | None) -> bool:
-    """Rules beyond single fields: a unique name, the coordinator's own area, one panel
-    per area (so an accepted referral waits for exactly one panel)."""
-    db = db_session()
-    ok = True
-    own_id = panel.id if panel else -1
-    clash = db.scalar(select(Panel.id).where(Panel.name == form.name.data, Panel.id != own_id))
-    if clash is not None:
-        form.name.errors = [*form.name.errors, "A panel with this name already exists"]
-        ok = False
-    chosen = set(form.areas.data or [])
-    if not _is_admin() and not chosen & {a.id for a in current_user.areas}:
-        form.areas.errors = [
-            *form.areas.errors,
-            "Select at least one of your own areas: you can only manage panels for them",
-        ]
-        ok = False
-    if chosen and (panel is None or panel.active):
-        taken = db.execute(
-            select(Area.name, Panel.name)
-            .join(Panel.areas)
-            .where(Area.id.in_(chosen), Panel.active, Panel.id != own_id)
-            .order_by(Area.name)
-        ).all()
-        for area_name, panel_name in taken:
-            form.areas.errors = [
-                *form.areas.errors,
-                f"{area_name} is already covered by {panel_name}",
-            ]
-            ok = False
-    return ok
-
-
-def _apply(form: PanelForm, panel: Panel) -> list[str]:
-    """Copy the form onto the panel; return the names of what changed, for the audit."""
-    db = db_session()
-    changed = []
-    for attr in ("name", "cadence_weeks", "weekday", "start_time", "venue", "slot_minutes"):
-        value = getattr(form, attr).data
-        if getattr(panel, attr) != value:
-            setattr(panel, attr, value)
-            changed.append(attr)
-    if panel.chair_id != form.chair_id.data:
-        panel.chair_id = form.chair_id.data
-        changed.append("chair")
-    areas = set(form.areas.data or [])
-    if {a.id for a in panel.areas} != areas:
-        panel.areas = list(db.scalars(select(Area).where(Area.id.in_(areas))))
-        changed.append("areas")
-    agencies = set(form.agencies.data or [])
-    if {a.id for a in panel.agencies} != agencies:
-        panel.agencies = list(db.scalars(select(Agency).where(Agency.id.in_(agencies))))
-        changed.append("member agencies")
-    return changed
+def _settings(form: PanelForm) -> operations.PanelSettings:
+    return operations.PanelSettings(
+        name=form.name.data or "",
+        area_ids=list(form.areas.data or []),
+        agency_ids=list(form.agencies.data or []),
+        chair_id=form.chair_id.data,
+        cadence_weeks=form.cadence_weeks.data,
+        weekday=form.weekday.data,
+        start_time=form.start_time.data,
+        venue=form.venue.data,
+        slot_minutes=form.slot_minutes.data,
+    )
 
 
 @bp.route("/panels/new", methods=["GET", "POST"])
 @roles_required(Role.COORDINATOR, Role.ADMIN)
 def new() -> str | WerkzeugResponse:
-    db = db_session()
     form = PanelForm(data={"version": "1"} if request.method == "GET" else None)
     _panel_choices(form, None)
     if request.method == "GET" and not _is_admin():
         form.areas.data = [a.id for a in current_user.areas][:1]
         form.chair_id.data = current_user.id
-    if form.validate_on_submit() and _check_panel(form, None):
-        panel = Panel(active=True)
-        panel.areas, panel.agencies = [], []
-        db.add(panel)
-        _apply(form, panel)
-        db.flush()
-        record(db, "panel_created", OBJECT, panel.id, _describe(panel))
-        db.commit()
-        flash(f"{panel.name} set up. Schedule its meetings next.", "success")
-        return redirect(url_for("panels.view", panel_id=panel.id))
+    if form.validate_on_submit():
+        try:
+            panel = operations.create_panel(db_session(), current_user, _settings(form))
+        except Invalid as error:
+            show_invalid(form, error)
+        else:
+            flash(f"{panel.name} set up. Schedule its meetings next.", "success")
+            return redirect(url_for("panels.view", panel_id=panel.id))
     return render_template("panels/form.html", form=form, panel=None)
-
-
-def _describe(panel: Panel) -> str:
-    return (
-        f"{panel.name}: areas {', '.join(a.name for a in panel.areas)}; every "
-        f"{panel.cadence_weeks} weeks on {WEEKDAYS[panel.weekday]} at "
-        f"{panel.start_time:%H:%M}; {len(panel.agencies)} member agencies"
-    )
 
 
 @bp.route("/panels/<int:panel_id>/edit", methods=["GET", "POST"])
 @roles_required(Role.COORDINATOR, Role.ADMIN)
 def edit(panel_id: int) -> str | WerkzeugResponse:
     db = db_session()
-    panel = _managed_panel(panel_id)
+    panel = queries.managed_panel(db, current_user, panel_id)
     if request.method == "GET":
         form = PanelForm(obj=panel, data={"version": str(panel.version)})
         form.areas.data = [a.id for a in panel.areas]
@@ -311,69 +177,48 @@ def edit(panel_id: int) -> str | WerkzeugResponse:
     else:
         form = PanelForm()
     _panel_choices(form, panel)
-    if not form.validate_on_submit() or not _check_panel(form, panel):
+    if not form.validate_on_submit():
         return render_template("panels/form.html", form=form, panel=panel)
-    if not form.version_matches(panel.version):
-        form.show_conflict(panel.version)
-        return render_template("panels/form.html", form=form, panel=panel)
-    changed = _apply(form, panel)
-    if not changed:
-        flash("Nothing changed.", "info")
-        return redirect(url_for("panels.view", panel_id=panel.id))
-    record(
-        db, "panel_updated", OBJECT, panel.id, f"Changed {', '.join(changed)}. {_describe(panel)}"
-    )
     try:
-        db.commit()
-    except StaleDataError:
-        db.rollback()
-        fresh = _load_panel(panel_id)
+        changed = operations.edit_panel(
+            db, current_user, panel_id, version=_version(form), settings=_settings(form)
+        )
+    except Invalid as error:
+        show_invalid(form, error)
+        return render_template("panels/form.html", form=form, panel=panel)
+    except Conflict:
+        fresh = queries.managed_panel(db, current_user, panel_id)
         form.show_conflict(fresh.version)
         _panel_choices(form, fresh)
         return render_template("panels/form.html", form=form, panel=fresh)
-    flash(f"{panel.name} saved.", "success")
-    return redirect(url_for("panels.view", panel_id=panel.id))
+    if not changed:
+        flash("Nothing changed.", "info")
+        return redirect(url_for("panels.view", panel_id=panel_id))
+    flash(f"{form.name.data} saved.", "success")
+    return redirect(url_for("panels.view", panel_id=panel_id))
 
 
 def _set_active(panel_id: int, active: bool) -> WerkzeugResponse:
     db = db_session()
-    panel = _managed_panel(panel_id)
+    queries.managed_panel(db, current_user, panel_id)
     form = PanelStatusForm()
     if not form.validate_on_submit():
         abort(400)
-    if not form.version_matches(panel.version):
-        flash(PanelStatusForm.conflict_message + ".", "info")
-        return redirect(url_for("panels.view", panel_id=panel.id))
-    if active and any(a for a in panel.areas if _area_taken(a.id, panel.id)):
-        flash(
-            f"{panel.name} cannot be reactivated: another active panel now covers its areas.",
-            "info",
-        )
-        return redirect(url_for("panels.view", panel_id=panel.id))
-    panel.active = active
-    action = "panel_reactivated" if active else "panel_deactivated"
-    record(db, action, OBJECT, panel.id, panel.name)
     try:
-        db.commit()
-    except StaleDataError:
-        db.rollback()
+        panel = operations.set_panel_active(
+            db, current_user, panel_id, version=_version(form), active=active
+        )
+    except Conflict:
         flash(PanelStatusForm.conflict_message + ".", "info")
+        return redirect(url_for("panels.view", panel_id=panel_id))
+    except Invalid as error:
+        for problems in error.errors.values():
+            for message in problems:
+                flash(message, "info")
         return redirect(url_for("panels.view", panel_id=panel_id))
     state = "reactivated" if active else "deactivated: it no longer gets new meetings"
     flash(f"{panel.name} {state}.", "success")
-    return redirect(url_for("panels.view", panel_id=panel.id))
-
-
-def _area_taken(area_id: int, panel_id: int) -> bool:
-    return (
-        db_session().scalar(
-            select(Panel.id)
-            .join(Panel.areas)
-            .where(Area.id == area_id, Panel.active, Panel.id != panel_id)
-            .limit(1)
-        )
-        is not None
-    )
+    return redirect(url_for("panels.view", panel_id=panel_id))
 
 
 @bp.post("/panels/<int:panel_id>/deactivate")
@@ -391,108 +236,55 @@ def reactivate(panel_id: int) -> WerkzeugResponse:
 # ---- scheduling -------------------------------------------------------------------------
 
 
-def _default_first_date(panel: Panel) -> date:
-    """After the last meeting at the panel's cadence, or the usual weekday from today."""
-    today = uk_today()
-    last = db_session().scalar(
-        select(func.max(Meeting.meeting_date)).where(Meeting.panel_id == panel.id)
-    )
-    if last is not None:
-        following = continue_after(last, panel.weekday, panel.cadence_weeks)
-        if following >= today:
-            return following
-    return on_or_after_weekday(today, panel.weekday)
-
-
 @bp.route("/panels/<int:panel_id>/schedule", methods=["GET", "POST"])
 @roles_required(Role.COORDINATOR)
 def schedule(panel_id: int) -> str | WerkzeugResponse:
     """Add the panel's meetings for a period at its cadence, off bank holidays."""
     db = db_session()
-    panel = _load_panel(panel_id)
-    require(runs_panel(current_user, panel))
+    panel = queries.run_panel(db, current_user, panel_id)
     if not panel.active:
         flash(f"{panel.name} is not active: reactivate it before scheduling.", "info")
         return redirect(url_for("panels.view", panel_id=panel.id))
     form = ScheduleForm()
     if request.method == "GET":
-        form.first_date.data = _default_first_date(panel)
+        form.first_date.data = queries.default_first_date(db, panel, uk_today())
     if form.validate_on_submit():
-        first = form.first_date.data
-        if first < uk_today():
-            form.first_date.errors = [
-                *form.first_date.errors,
-                "The date to schedule from must be today or in the future",
-            ]
-        else:
-            until = add_months(first, form.months.data)
-            added = schedule_panel(db, panel, first, until)
-            moved = [m for m in added if m.change_note]
-            record(
-                db,
-                "meetings_scheduled",
-                OBJECT,
-                panel.id,
-                f"{panel.name}: {len(added)} meetings from {first.isoformat()} for "
-                f"{form.months.data} months: "
-                + ", ".join(m.meeting_date.isoformat() for m in added),
+        try:
+            added = operations.schedule_meetings(
+                db, current_user, panel_id, first=form.first_date.data, months=form.months.data
             )
-            db.commit()
+        except Invalid as error:
+            show_invalid(form, error)
+        else:
+            name = panel.name
+            moved = [m for m in added if m.change_note]
             if added:
-                message = f"Added {len(added)} meetings of {panel.name}."
+                message = f"Added {len(added)} meetings of {name}."
                 if moved:
                     message += f" {len(moved)} moved off a bank holiday or weekend."
             else:
-                message = f"No meetings added: {panel.name} already meets in that period."
+                message = f"No meetings added: {name} already meets in that period."
             flash(message, "success" if added else "info")
-            return redirect(url_for("panels.view", panel_id=panel.id))
+            return redirect(url_for("panels.view", panel_id=panel_id))
     return render_template("panels/schedule.html", form=form, panel=panel, weekdays=WEEKDAYS)
 
 
 def _meeting_not_changeable(meeting: Meeting) -> WerkzeugResponse | None:
     if meeting.status == MeetingStatus.SCHEDULED:
         return None
-    flash(
-        f"The meeting on {long_date(meeting.meeting_date)} is "
-        f"{MEETING_STATUS_LABELS[meeting.status].lower()}: it can no longer be changed.",
-        "info",
-    )
+    flash(operations.not_changeable_message(meeting), "info")
     return redirect(url_for("panels.view", panel_id=meeting.panel_id))
 
 
-def _commit_meeting(meeting: Meeting, form: Any, template: str) -> str | None:
-    """Commit; on a concurrent change show the form again with the latest version."""
-    db = db_session()
-    try:
-        db.commit()
-    except StaleDataError:
-        db.rollback()
-        fresh = get_or_404(Meeting, meeting.id)
-        form.show_conflict(fresh.version)
-        return render_template(template, form=form, meeting=fresh, long_date=long_date)
-    return None
-
-
-def _meets_on(meeting: Meeting, day: date) -> bool:
-    """Whether the meeting's panel has another, not cancelled, meeting on `day`."""
-    other = db_session().scalar(
-        select(Meeting.id)
-        .where(
-            Meeting.panel_id == meeting.panel_id,
-            Meeting.meeting_date == day,
-            Meeting.id != meeting.id,
-            Meeting.status != MeetingStatus.CANCELLED.value,
-        )
-        .limit(1)
-    )
-    return other is not None
+def _meeting_form_page(template: str, form: Any, meeting: Meeting) -> str:
+    return render_template(template, form=form, meeting=meeting, long_date=long_date)
 
 
 @bp.route("/panels/meetings/<int:meeting_id>/move", methods=["GET", "POST"])
 @roles_required(Role.COORDINATOR)
 def move_meeting(meeting_id: int) -> str | WerkzeugResponse:
     db = db_session()
-    meeting = _run_meeting(meeting_id)
+    meeting = queries.run_meeting(db, current_user, meeting_id)
     refused = _meeting_not_changeable(meeting)
     if refused is not None:
         return refused
@@ -503,53 +295,36 @@ def move_meeting(meeting_id: int) -> str | WerkzeugResponse:
     else:
         form = MoveMeetingForm()
     if not form.validate_on_submit():
-        return render_template(template, form=form, meeting=meeting, long_date=long_date)
-    new_date, new_time, new_venue = form.meeting_date.data, form.start_time.data, form.venue.data
-    problem = move_refusal(new_date, uk_today())
-    if problem is None and (new_date, new_time, new_venue) == (
-        meeting.meeting_date,
-        meeting.start_time,
-        meeting.venue,
-    ):
-        problem = "Change the date, the start time or the venue, or go back"
-    if problem is None and new_date != meeting.meeting_date and _meets_on(meeting, new_date):
-        problem = f"{meeting.panel.name} already meets on {long_date(new_date)}"
-    if problem is not None:
-        form.meeting_date.errors = [*form.meeting_date.errors, problem]
-        return render_template(template, form=form, meeting=meeting, long_date=long_date)
-    if not form.version_matches(meeting.version):
-        form.show_conflict(meeting.version)
-        return render_template(template, form=form, meeting=meeting, long_date=long_date)
-    old_date = meeting.meeting_date
-    reason = form.reason.data
-    if new_date != old_date:
-        meeting.change_note = move_note(old_date, reason)
-    else:
-        meeting.change_note = f"Time or venue changed: {reason}"
-    venue_changed = new_venue != meeting.venue
-    record(
-        db,
-        "meeting_moved",
-        MEETING,
-        meeting.id,
-        f"{meeting.panel.name}: from {old_date.isoformat()} {meeting.start_time:%H:%M} to "
-        f"{new_date.isoformat()} {new_time:%H:%M}"
-        + ("; venue changed" if venue_changed else "")
-        + " (reason given)",
+        return _meeting_form_page(template, form, meeting)
+    try:
+        moved = operations.move_meeting(
+            db,
+            current_user,
+            meeting_id,
+            version=_version(form),
+            meeting_date=form.meeting_date.data,
+            start_time=form.start_time.data,
+            venue=form.venue.data,
+            reason=form.reason.data,
+        )
+    except Invalid as error:
+        show_invalid(form, error)
+        return _meeting_form_page(template, form, meeting)
+    except Conflict:
+        fresh = queries.run_meeting(db, current_user, meeting_id)
+        form.show_conflict(fresh.version)
+        return _meeting_form_page(template, form, fresh)
+    flash(
+        f"Meeting moved to {long_date(moved.meeting_date)} at {moved.start_time:%H:%M}.", "success"
     )
-    meeting.meeting_date, meeting.start_time, meeting.venue = new_date, new_time, new_venue
-    conflict = _commit_meeting(meeting, form, template)
-    if conflict is not None:
-        return conflict
-    flash(f"Meeting moved to {long_date(new_date)} at {new_time:%H:%M}.", "success")
-    return redirect(url_for("panels.view", panel_id=meeting.panel_id))
+    return redirect(url_for("panels.view", panel_id=moved.panel_id))
 
 
 @bp.route("/panels/meetings/<int:meeting_id>/cancel", methods=["GET", "POST"])
 @roles_required(Role.COORDINATOR)
 def cancel_meeting(meeting_id: int) -> str | WerkzeugResponse:
     db = db_session()
-    meeting = _run_meeting(meeting_id)
+    meeting = queries.run_meeting(db, current_user, meeting_id)
     refused = _meeting_not_changeable(meeting)
     if refused is not None:
         return refused
@@ -559,39 +334,32 @@ def cancel_meeting(meeting_id: int) -> str | WerkzeugResponse:
     else:
         form = CancelMeetingForm()
     if not form.validate_on_submit():
-        return render_template(template, form=form, meeting=meeting, long_date=long_date)
-    if not form.version_matches(meeting.version):
-        form.show_conflict(meeting.version)
-        return render_template(template, form=form, meeting=meeting, long_date=long_date)
-    meeting.status = MeetingStatus.CANCELLED.value
-    meeting.change_note = f"Cancelled: {form.reason.data}"
-    record(
-        db,
-        "meeting_cancelled",
-        MEETING,
-        meeting.id,
-        f"{meeting.panel.name} on {meeting.meeting_date.isoformat()} (reason given)",
-    )
-    conflict = _commit_meeting(meeting, form, template)
-    if conflict is not None:
-        return conflict
-    flash(f"Meeting on {long_date(meeting.meeting_date)} cancelled.", "success")
-    return redirect(url_for("panels.view", panel_id=meeting.panel_id))
+        return _meeting_form_page(template, form, meeting)
+    try:
+        cancelled = operations.cancel_meeting(
+            db, current_user, meeting_id, version=_version(form), reason=form.reason.data
+        )
+    except Invalid as error:
+        show_invalid(form, error)
+        return _meeting_form_page(template, form, meeting)
+    except Conflict:
+        fresh = queries.run_meeting(db, current_user, meeting_id)
+        form.show_conflict(fresh.version)
+        return _meeting_form_page(template, form, fresh)
+    flash(f"Meeting on {long_date(cancelled.meeting_date)} cancelled.", "success")
+    return redirect(url_for("panels.view", panel_id=cancelled.panel_id))
 
 
 # ---- calendar ---------------------------------------------------------------------------
-
-
-def _has_panels(user: Any) -> bool:
-    return db_session().scalar(select(Panel.id).where(visible_panels(user)).limit(1)) is not None
 
 
 @bp.get("/panels/calendar-feed")
 @roles_required(Role.MEMBER, Role.COORDINATOR)
 def calendar_feed() -> str:
     """The user's secret subscription address, to add to Outlook or a phone."""
-    require(_has_panels(current_user))
-    feed = db_session().get(CalendarFeed, current_user.id)
+    db = db_session()
+    require(queries.has_panels(db, current_user))
+    feed = queries.calendar_feed(db, current_user)
     return render_template(
         "panels/calendar_feed.html",
         feed=feed,
@@ -605,19 +373,10 @@ def calendar_feed() -> str:
 def calendar_feed_create() -> WerkzeugResponse:
     """Create the feed, or regenerate it: the old address stops working at once."""
     db = db_session()
-    require(_has_panels(current_user))
+    require(queries.has_panels(db, current_user))
     if not FeedForm().validate_on_submit():
         abort(400)
-    feed = db.get(CalendarFeed, current_user.id)
-    regenerated = feed is not None
-    if feed is None:
-        feed = CalendarFeed(user_id=current_user.id)
-        db.add(feed)
-    feed.token = secrets.token_urlsafe(32)
-    feed.created_at = utcnow()
-    action = "calendar_feed_regenerated" if regenerated else "calendar_feed_created"
-    record(db, action, FEED, current_user.id, "Calendar feed address issued")
-    db.commit()
+    regenerated = operations.issue_calendar_feed(db, current_user)
     flash(
         "New calendar address made: the old one no longer works."
         if regenerated
@@ -630,14 +389,9 @@ def calendar_feed_create() -> WerkzeugResponse:
 @bp.post("/panels/calendar-feed/revoke")
 @roles_required(Role.MEMBER, Role.COORDINATOR)
 def calendar_feed_revoke() -> WerkzeugResponse:
-    db = db_session()
     if not FeedForm().validate_on_submit():
         abort(400)
-    feed = db.get(CalendarFeed, current_user.id)
-    if feed is not None:
-        db.delete(feed)
-        record(db, "calendar_feed_revoked", FEED, current_user.id, "Calendar feed revoked")
-        db.commit()
+    if operations.revoke_calendar_feed(db_session(), current_user):
         flash("Calendar address turned off: calendars using it stop updating.", "success")
     return redirect(url_for("panels.calendar_feed"))
 
@@ -646,21 +400,10 @@ def calendar_feed_revoke() -> WerkzeugResponse:
 def calendar_ics(token: str) -> Response:
     """The subscription itself: no sign-in, the secret token is the key (PUBLIC_ENDPOINTS)."""
     db = db_session()
-    feed = db.scalar(select(CalendarFeed).where(CalendarFeed.token == token))
-    if feed is None or not secrets.compare_digest(feed.token, token):
-        abort(404)
-    user = db.get(User, feed.user_id)
-    if user is None or not user.active:
-        abort(404)
-    meetings = db.scalars(
-        select(Meeting)
-        .join(Panel, Panel.id == Meeting.panel_id)
-        .where(visible_panels(user), Meeting.meeting_date >= uk_today() - FEED_HISTORY)
-        .order_by(Meeting.meeting_date, Meeting.id)
-    )
+    user = queries.feed_owner(db, token)
+    meetings = queries.feed_meetings(db, user, uk_today())
     body = build_calendar(meetings, _feed_domain(), "Community MARAC meetings", utcnow())
-    record(db, "calendar_feed_fetched", FEED, user.id, "Calendar feed read", user=user)
-    db.commit()
+    operations.note_calendar_fetched(db, user)
     return _ics_response(body)
 
 
@@ -669,9 +412,7 @@ def calendar_ics(token: str) -> Response:
 def meeting_ics(meeting_id: int) -> Response:
     """One meeting as an .ics file, for those who sit on or run its panel."""
     db = db_session()
-    meeting = get_or_404(Meeting, meeting_id)
-    require(can_see_panel(current_user, meeting.panel))
+    meeting = queries.seen_meeting(db, current_user, meeting_id)
     body = build_calendar([meeting], _feed_domain(), meeting.panel.name, utcnow())
-    record(db, "meeting_ics_downloaded", MEETING, meeting.id, meeting.panel.name)
-    db.commit()
+    operations.note_meeting_ics(db, current_user, meeting)
     return _ics_response(body, f"marac-meeting-{meeting.meeting_date.isoformat()}.ics")

@@ -91,7 +91,7 @@ SAFE_CALLS = {
     "isoformat",
     "format_date",
     "lower",
-    "_describe",  # a panel's settings (marac/panels/views.py)
+    "_describe",  # a panel's settings (marac/panels/operations.py)
     "text",  # MergeSummary.text(): counts
     "_changes",  # names of the fields that changed (marac/accounts/admin_views.py)
 }
@@ -110,8 +110,8 @@ REVIEWED = {
     ("marac/referrals/triggers.py", "referral_created_automatically"): "system trigger reasons",
     ("marac/referrals/triggers.py", "referral_trigger_added"): "system trigger reasons",
     ("marac/referrals/views.py", "referral_accepted"): "reference, area name and area id",
-    ("marac/panels/views.py", "meetings_scheduled"): "panel name and dates",
-    ("marac/panels/views.py", "panel_updated"): "changed field names and panel settings",
+    ("marac/panels/operations.py", "meetings_scheduled"): "panel name and dates",
+    ("marac/panels/operations.py", "panel_updated"): "changed field names and panel settings",
     ("marac/reports/views.py", "update"): "changed field names of a target",
     ("marac/accounts/admin_views.py", "trigger_settings_updated"): "field names and numbers",
     ("marac/api/operations.py", "api_call"): (

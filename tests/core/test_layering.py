@@ -50,10 +50,8 @@ VIEWS_NOT_YET: set[str] = {
     "accounts.sso_admin",
     "accounts.views",
     "audit.views",
-    "meetings.agenda_views",
     "notify.views",
     "pages.views",
-    "panels.views",
     "referrals.views",
     "reports.views",
 }

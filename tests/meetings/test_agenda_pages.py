@@ -331,13 +331,13 @@ def test_a_concurrent_change_is_refused_not_lost(db: Session, login, world, monk
     """Another chair saves the same item between our read and our write: nothing is lost."""
     from sqlalchemy import update
 
-    from marac.meetings import agenda_views
+    from marac.meetings import queries
 
     w = world
     meeting = w.meeting()
     (a, _b, _c) = three_cases(w)
     item = w.listed(meeting, a)
-    load_item = agenda_views._item
+    load_item = queries.agenda_item
 
     def racing(*args, **kwargs):
         loaded = load_item(*args, **kwargs)  # we have read the item: now the other chair saves
@@ -350,7 +350,7 @@ def test_a_concurrent_change_is_refused_not_lost(db: Session, login, world, monk
             )
         return loaded
 
-    monkeypatch.setattr(agenda_views, "_item", racing)
+    monkeypatch.setattr(queries, "agenda_item", racing)
     chair = login(w.coordinator)
     response = chair.submit(
         f"/meetings/{meeting.id}/agenda/items/{item.id}/remove",

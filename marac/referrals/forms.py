@@ -29,6 +29,7 @@ from marac.forms import STRIP, choices_from
 from marac.forms import VersionedForm as SharedVersionedForm
 from marac.people.models import normalise_postcode
 from marac.referrals.models import CONSENT_LABELS, SUPPORT_STATUS_LABELS, SubjectType
+from marac.referrals.operations import DECLINE_REASONS
 
 SUBJECT_LABELS: dict[str, str] = {
     SubjectType.VICTIM: "A victim",
@@ -42,12 +43,6 @@ SUBJECT_SHORT_LABELS: dict[str, str] = {
     SubjectType.LOCATION: "Location",
 }
 
-DECLINE_REASONS: dict[str, str] = {
-    "domestic_abuse_marac": "Already heard at the domestic abuse MARAC",
-    "mappa": "Managed through MAPPA (multi-agency public protection arrangements)",
-    "criteria": "Does not meet the criteria for this MARAC",
-    "other": "Another reason",
-}
 
 CONFLICT_MESSAGE = (
     "Someone else changed this referral while you were looking at it. "

@@ -109,7 +109,7 @@ REVIEWED = {
     ("marac/meetings/record_views.py", "meeting_case_recorded"): "coded decision and outcome",
     ("marac/referrals/triggers.py", "referral_created_automatically"): "system trigger reasons",
     ("marac/referrals/triggers.py", "referral_trigger_added"): "system trigger reasons",
-    ("marac/referrals/views.py", "referral_accepted"): "reference, area name and area id",
+    ("marac/referrals/operations.py", "referral_accepted"): "reference, area name and area id",
     ("marac/panels/views.py", "meetings_scheduled"): "panel name and dates",
     ("marac/panels/views.py", "panel_updated"): "changed field names and panel settings",
     ("marac/reports/views.py", "update"): "changed field names of a target",

@@ -89,7 +89,7 @@ def test_a_partner_refers_a_case(db: Session, world: World) -> None:
         ({"subject_type": "neighbour"}, "subject_type"),
         ({"subject_type": "location", "location": ""}, "location"),
         ({"location_postcode": "NOT A CODE"}, "location_postcode"),
-        ({"support_status": "referred", "support_service": ""}, "support_service"),
+        ({"support_status": "offered", "support_service": ""}, "support_service"),
         ({"incident_ids": []}, "incident_ids"),
         ({"reasons": "x" * 10001}, "reasons"),
     ],

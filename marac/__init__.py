@@ -137,6 +137,7 @@ def _register_blueprints(app: Flask) -> None:
     from marac.pages.views import health_bp
     from marac.panels.views import bp as panels_bp
     from marac.people.views import bp as people_bp
+    from marac.referrals.settings_views import bp as referral_settings_bp
     from marac.referrals.views import bp as referrals_bp
     from marac.reports.views import bp as reports_bp
 
@@ -155,6 +156,7 @@ def _register_blueprints(app: Flask) -> None:
         health_bp,
         panels_bp,
         people_bp,
+        referral_settings_bp,
         referrals_bp,
         reports_bp,
         sso_bp,

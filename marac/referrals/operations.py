@@ -37,6 +37,7 @@ from marac.referrals.models import (
     ReferralSource,
     ReferralStatus,
     SubjectType,
+    TriggerSettings,
 )
 from marac.referrals.triggers import (
     as_earlier,
@@ -390,3 +391,70 @@ def add_information(
     )
     _flush_or_conflict(db)
     return referral
+
+
+# ---- an area's trigger settings (admins) ----------------------------------------------------
+
+TRIGGER_FIELDS = (
+    "high_risk_enabled",
+    "repeat_window_days",
+    "escalation_incidents",
+    "escalation_window_days",
+)
+# Each threshold's allowed range and what to say when it is outside it.
+TRIGGER_RANGES: dict[str, tuple[int, int, str]] = {
+    "repeat_window_days": (1, 3650, "Enter a repeat window between 1 and 3650 days"),
+    "escalation_incidents": (2, 20, "Enter a number of incidents between 2 and 20"),
+    "escalation_window_days": (1, 3650, "Enter an escalation window between 1 and 3650 days"),
+}
+
+
+def trigger_defaults() -> dict[str, object]:
+    """The thresholds an area has until an admin saves its own."""
+    return {name: TriggerSettings.__table__.c[name].default.arg for name in TRIGGER_FIELDS}
+
+
+@operation
+def save_trigger_settings(
+    db: Session,
+    actor: User,
+    area_id: int,
+    *,
+    high_risk_enabled: bool,
+    repeat_window_days: int,
+    escalation_incidents: int,
+    escalation_window_days: int,
+) -> TriggerSettings:
+    """Set one area's automatic referral thresholds (created with the first save)."""
+    allow(actor.has_role(Role.ADMIN))
+    area = db.get(Area, area_id)
+    if area is None:
+        raise NotFound()
+    data: dict[str, object] = {
+        "high_risk_enabled": bool(high_risk_enabled),
+        "repeat_window_days": repeat_window_days,
+        "escalation_incidents": escalation_incidents,
+        "escalation_window_days": escalation_window_days,
+    }
+    errors = {
+        name: message
+        for name, (low, high, message) in TRIGGER_RANGES.items()
+        if not isinstance(data[name], int) or not low <= data[name] <= high  # type: ignore[operator]
+    }
+    if errors:
+        raise Invalid(errors)
+    settings = db.get(TriggerSettings, area.id)
+    current = (
+        {name: getattr(settings, name) for name in TRIGGER_FIELDS}
+        if settings
+        else trigger_defaults()
+    )
+    changed = [name for name in TRIGGER_FIELDS if current[name] != data[name]]
+    if settings is None:
+        settings = TriggerSettings(area_id=area.id)
+        db.add(settings)
+    for name, value in data.items():
+        setattr(settings, name, value)
+    details = ", ".join(f"{name}={data[name]}" for name in changed) or "nothing"
+    record(db, "trigger_settings_updated", "area", area.id, f"Changed {details}", user=actor)
+    return settings

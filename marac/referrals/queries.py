@@ -35,8 +35,8 @@ from marac.referrals.access import (
     hidden_references,
     redact_references,
 )
-from marac.referrals.models import Referral, ReferralIncident, ReferralStatus
-from marac.referrals.operations import OBJECT, may_refer
+from marac.referrals.models import Referral, ReferralIncident, ReferralStatus, TriggerSettings
+from marac.referrals.operations import OBJECT, TRIGGER_FIELDS, may_refer, trigger_defaults
 from marac.referrals.triggers import UNHEARD_STATUSES
 
 T = TypeVar("T")
@@ -312,3 +312,30 @@ def referral_page(db: Session, viewer: User, referral: Referral, now: datetime) 
 def days_waiting(referral: Referral, now: datetime) -> int:
     """Whole days since the referral was made (for the lists)."""
     return _days_waiting(referral, now)
+
+
+# ---- an area's trigger settings (admins) ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AreaTriggers:
+    """An area's thresholds as they stand (the defaults until an admin saves its own)."""
+
+    area: Area
+    values: dict[str, object]
+    saved: bool
+
+
+def area_triggers(db: Session, viewer: User, area_id: int) -> AreaTriggers:
+    """The trigger settings page's read: admins only."""
+    allow(viewer.has_role(Role.ADMIN))
+    area = db.get(Area, area_id)
+    if area is None:
+        raise NotFound()
+    settings = db.get(TriggerSettings, area.id)
+    values = (
+        {name: getattr(settings, name) for name in TRIGGER_FIELDS}
+        if settings
+        else trigger_defaults()
+    )
+    return AreaTriggers(area=area, values=values, saved=settings is not None)

@@ -69,7 +69,6 @@ UPWARD_NOT_YET: set[tuple[str, str]] = {
     ("accounts.admin_views", "people.forms"),
     ("accounts.admin_views", "people.models"),
     ("accounts.admin_views", "people.repeats"),
-    ("accounts.admin_views", "referrals.models"),
     ("actions.views", "minutes.models"),
     ("assessments.views", "referrals.triggers"),
     ("incidents.placing", "referrals.areas"),

@@ -73,8 +73,6 @@ def test_a_partner_refers_a_case(db: Session, world: World) -> None:
     ).all() == [world.incident.id]
     audit = db.scalar(select(AuditEvent).where(AuditEvent.action == "referral_created"))
     assert audit is not None and audit.user_id == world.referrer.id
-    assert (
-    )
     assert _notices(db, world.coordinator.id, "referral_created") == 1
     assert _notices(db, world.other_coordinator.id, "referral_created") == 0
 
@@ -337,3 +335,52 @@ def test_visible_referral_checks_need_to_know(db: Session, world: World) -> None
         queries.visible_referral(db, world.other_coordinator, referral.id)
     with pytest.raises(Refused):
         queries.visible_referral(db, make_user(db, Role.ADMIN), referral.id)
+
+
+# ---- trigger settings -----------------------------------------------------------------------
+
+
+def _thresholds(**changes: object) -> dict[str, object]:
+    values: dict[str, object] = {
+        "high_risk_enabled": True,
+        "repeat_window_days": 180,
+        "escalation_incidents": 2,
+        "escalation_window_days": 90,
+    }
+    return {**values, **changes}
+
+
+def test_an_admin_saves_an_areas_trigger_settings(db: Session, world: World) -> None:
+    from marac.referrals.models import TriggerSettings
+
+    admin = make_user(db, Role.ADMIN)
+    operations.save_trigger_settings(db, admin, world.area.id, **_thresholds())  # type: ignore[arg-type]
+    db.expire_all()
+    saved = db.get(TriggerSettings, world.area.id)
+    assert saved is not None and (saved.repeat_window_days, saved.escalation_incidents) == (180, 2)
+    audit = db.scalar(select(AuditEvent).where(AuditEvent.action == "trigger_settings_updated"))
+    assert audit is not None and "repeat_window_days=180" in audit.summary
+    assert audit.user_id == admin.id
+    assert queries.area_triggers(db, admin, world.area.id).saved
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"repeat_window_days": 0}, {"escalation_incidents": 21}, {"escalation_window_days": 3651}],
+)
+def test_trigger_thresholds_out_of_range_are_invalid(
+    db: Session, world: World, changes: dict[str, object]
+) -> None:
+    admin = make_user(db, Role.ADMIN)
+    with pytest.raises(Invalid) as caught:
+        operations.save_trigger_settings(db, admin, world.area.id, **_thresholds(**changes))  # type: ignore[arg-type]
+    assert set(caught.value.errors) == set(changes)
+    assert _audits(db, "trigger_settings_updated") == 0
+
+
+def test_only_an_admin_saves_trigger_settings(db: Session, world: World) -> None:
+    with pytest.raises(Refused):
+        operations.save_trigger_settings(db, world.coordinator, world.area.id, **_thresholds())  # type: ignore[arg-type]
+    with pytest.raises(Refused):
+        queries.area_triggers(db, world.coordinator, world.area.id)
+    assert _audits(db, "trigger_settings_updated") == 0

@@ -121,6 +121,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
+    import marac.cases.views  # noqa: F401  (adds the case page to the referrals blueprint)
     from marac.accounts.admin_views import bp as admin_bp
     from marac.accounts.sso import bp as sso_bp
     from marac.accounts.sso_admin import bp as sso_admin_bp

@@ -133,6 +133,7 @@ def _connect_receivers() -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    import marac.cases.views  # noqa: F401  (adds the case page to the referrals blueprint)
     from marac.accounts.admin_views import bp as admin_bp
     from marac.accounts.sso import bp as sso_bp
     from marac.accounts.sso_admin import bp as sso_admin_bp
@@ -149,6 +150,7 @@ def _register_blueprints(app: Flask) -> None:
     from marac.pages.views import bp as pages_bp
     from marac.pages.views import health_bp
     from marac.panels.views import bp as panels_bp
+    from marac.referrals.settings_views import bp as referral_settings_bp
     from marac.referrals.views import bp as referrals_bp
     from marac.repeats.views import bp as people_bp
     from marac.repeats.views import settings_bp as repeat_settings_bp
@@ -170,6 +172,7 @@ def _register_blueprints(app: Flask) -> None:
         health_bp,
         panels_bp,
         people_bp,
+        referral_settings_bp,
         referrals_bp,
         repeat_settings_bp,
         reports_bp,

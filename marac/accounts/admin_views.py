@@ -1,4 +1,4 @@
-"""Admin pages: users, agencies, areas with their local strands and trigger settings.
+"""Admin pages: users, agencies, and areas with their local strands.
 
 Every change is audited.
 """
@@ -26,7 +26,6 @@ from marac.accounts.forms import (
     AgencyForm,
     AreaForm,
     LocalStrandForm,
-    TriggerSettingsForm,
     UserForm,
 )
 from marac.accounts.invitations import INVITATION_HOURS, issue_link, tell_second_factor_reset
@@ -39,7 +38,6 @@ from marac.incidents.models import LocalStrand
 from marac.incidents.strands import DEFAULT_LOCAL_STRANDS
 from marac.inputs import id_arg
 from marac.pagination import paginate
-from marac.referrals.models import TriggerSettings
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -506,48 +504,3 @@ def local_strand_edit(area_id: int, strand_id: int) -> str | Response:
             flash(f"Saved the local strand {strand.name}.", "success")
             return redirect(url_for("admin.local_strands", area_id=area.id))
     return render_template("admin/local_strand_form.html", area=area, strand=strand, form=form)
-
-
-# ---- trigger settings --------------------------------------------------------------------
-
-TRIGGER_FIELDS = [
-    "high_risk_enabled",
-    "repeat_window_days",
-    "escalation_incidents",
-    "escalation_window_days",
-]
-TRIGGER_DEFAULTS: dict[str, Any] = {
-    name: TriggerSettings.__table__.c[name].default.arg for name in TRIGGER_FIELDS
-}
-
-
-@bp.route("/areas/<int:area_id>/triggers", methods=["GET", "POST"])
-@admin_required
-def trigger_settings(area_id: int) -> str | Response:
-    """The automatic referral thresholds for one area; saved with the defaults until edited."""
-    db = db_session()
-    area = get_or_404(Area, area_id)
-    settings = db.get(TriggerSettings, area.id)
-    current = (
-        {name: getattr(settings, name) for name in TRIGGER_FIELDS}
-        if settings
-        else dict(TRIGGER_DEFAULTS)
-    )
-    form = TriggerSettingsForm(data=current)
-    if form.validate_on_submit():
-        data = {name: getattr(form, name).data for name in TRIGGER_FIELDS}
-        data["high_risk_enabled"] = bool(data["high_risk_enabled"])
-        changed = [name for name in TRIGGER_FIELDS if current[name] != data[name]]
-        if settings is None:
-            settings = TriggerSettings(area_id=area.id)
-            db.add(settings)
-        for name, value in data.items():
-            setattr(settings, name, value)
-        details = ", ".join(f"{name}={data[name]}" for name in changed) or "nothing"
-        record(db, "trigger_settings_updated", "area", area.id, f"Changed {details}")
-        db.commit()
-        flash(f"Saved the trigger settings for {area.name}.", "success")
-        return redirect(url_for("admin.area_edit", area_id=area.id))
-    return render_template(
-        "admin/trigger_settings.html", area=area, form=form, saved=settings is not None
-    )

@@ -27,10 +27,11 @@ from wtforms import (
     TextAreaField,
     ValidationError,
 )
-from wtforms.validators import Email, EqualTo, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional
 
 from marac.accounts.models import AGENCY_TYPE_LABELS, ROLE_LABELS
-from marac.forms import STRIP, DateInputField, Lines, WholeNumberField, choices_from
+from marac.forms import STRIP, DateInputField, Lines, choices_from
+from marac.forms import WholeNumberField as WholeNumberField  # marac.people.forms takes it here
 
 POSTCODE_DISTRICT = re.compile(r"^[A-Z]{1,2}[0-9][0-9A-Z]?$")
 
@@ -235,42 +236,3 @@ class LocalStrandForm(FlaskForm):
         default=True,
     )
     submit = SubmitField("Save local strand", widget=GovSubmitInput())
-
-
-class TriggerSettingsForm(FlaskForm):
-    """The thresholds of the automatic referral rules for one area."""
-
-    high_risk_enabled = BooleanField(
-        "Refer automatically when a supervisor endorses a high risk assessment",
-        widget=GovCheckboxInput(),
-    )
-    repeat_window_days = WholeNumberField(
-        "Repeat window (days)",
-        "Enter the repeat window as a whole number of days, like 365",
-        description="A new incident or high risk assessment is a repeat when the person had "
-        "a MARAC referral within this many days. The default is 365.",
-        validators=[
-            InputRequired("Enter the repeat window in days"),
-            NumberRange(1, 3650, "Enter a repeat window between 1 and 3650 days"),
-        ],
-    )
-    escalation_incidents = WholeNumberField(
-        "Escalation: number of incidents",
-        "Enter the number of incidents as a whole number, like 3",
-        description="Refer automatically when the person has this many incidents within the "
-        "escalation window. The default is 3.",
-        validators=[
-            InputRequired("Enter the number of incidents for escalation"),
-            NumberRange(2, 20, "Enter a number of incidents between 2 and 20"),
-        ],
-    )
-    escalation_window_days = WholeNumberField(
-        "Escalation window (days)",
-        "Enter the escalation window as a whole number of days, like 365",
-        description="The default is 365.",
-        validators=[
-            InputRequired("Enter the escalation window in days"),
-            NumberRange(1, 3650, "Enter an escalation window between 1 and 3650 days"),
-        ],
-    )
-    submit = SubmitField("Save trigger settings", widget=GovSubmitInput())

@@ -8,6 +8,7 @@ from typing import Any
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
+    GovCheckboxInput,
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
@@ -15,6 +16,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import (
+    BooleanField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -23,12 +25,13 @@ from wtforms import (
     TextAreaField,
     ValidationError,
 )
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from marac.forms import STRIP, choices_from
+from marac.forms import STRIP, WholeNumberField, choices_from
 from marac.forms import VersionedForm as SharedVersionedForm
 from marac.people.models import normalise_postcode
 from marac.referrals.models import CONSENT_LABELS, SUPPORT_STATUS_LABELS, SubjectType
+from marac.referrals.operations import DECLINE_REASONS
 
 SUBJECT_LABELS: dict[str, str] = {
     SubjectType.VICTIM: "A victim",
@@ -42,12 +45,6 @@ SUBJECT_SHORT_LABELS: dict[str, str] = {
     SubjectType.LOCATION: "Location",
 }
 
-DECLINE_REASONS: dict[str, str] = {
-    "domestic_abuse_marac": "Already heard at the domestic abuse MARAC",
-    "mappa": "Managed through MAPPA (multi-agency public protection arrangements)",
-    "criteria": "Does not meet the criteria for this MARAC",
-    "other": "Another reason",
-}
 
 CONFLICT_MESSAGE = (
     "Someone else changed this referral while you were looking at it. "
@@ -230,3 +227,42 @@ class ReplyForm(VersionedForm):
         ],
     )
     submit = SubmitField("Send the information", widget=GovSubmitInput())
+
+
+class TriggerSettingsForm(FlaskForm):
+    """The thresholds of the automatic referral rules for one area."""
+
+    high_risk_enabled = BooleanField(
+        "Refer automatically when a supervisor endorses a high risk assessment",
+        widget=GovCheckboxInput(),
+    )
+    repeat_window_days = WholeNumberField(
+        "Repeat window (days)",
+        "Enter the repeat window as a whole number of days, like 365",
+        description="A new incident or high risk assessment is a repeat when the person had "
+        "a MARAC referral within this many days. The default is 365.",
+        validators=[
+            InputRequired("Enter the repeat window in days"),
+            NumberRange(1, 3650, "Enter a repeat window between 1 and 3650 days"),
+        ],
+    )
+    escalation_incidents = WholeNumberField(
+        "Escalation: number of incidents",
+        "Enter the number of incidents as a whole number, like 3",
+        description="Refer automatically when the person has this many incidents within the "
+        "escalation window. The default is 3.",
+        validators=[
+            InputRequired("Enter the number of incidents for escalation"),
+            NumberRange(2, 20, "Enter a number of incidents between 2 and 20"),
+        ],
+    )
+    escalation_window_days = WholeNumberField(
+        "Escalation window (days)",
+        "Enter the escalation window as a whole number of days, like 365",
+        description="The default is 365.",
+        validators=[
+            InputRequired("Enter the escalation window in days"),
+            NumberRange(1, 3650, "Enter an escalation window between 1 and 3650 days"),
+        ],
+    )
+    submit = SubmitField("Save trigger settings", widget=GovSubmitInput())

@@ -109,11 +109,11 @@ REVIEWED = {
     ("marac/meetings/operations.py", "meeting_case_recorded"): "coded decision and outcome",
     ("marac/referrals/triggers.py", "referral_created_automatically"): "system trigger reasons",
     ("marac/referrals/triggers.py", "referral_trigger_added"): "system trigger reasons",
-    ("marac/referrals/views.py", "referral_accepted"): "reference, area name and area id",
+    ("marac/referrals/operations.py", "referral_accepted"): "reference, area name and area id",
     ("marac/panels/operations.py", "meetings_scheduled"): "panel name and dates",
     ("marac/panels/operations.py", "panel_updated"): "changed field names and panel settings",
     ("marac/reports/views.py", "update"): "changed field names of a target",
-    ("marac/accounts/admin_views.py", "trigger_settings_updated"): "field names and numbers",
+    ("marac/referrals/operations.py", "trigger_settings_updated"): "field names and numbers",
     ("marac/api/operations.py", "api_call"): (
         "method, status and the request path: API paths hold only ids and the sender's own "
         "references, never a payload or a query string"

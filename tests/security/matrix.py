@@ -184,7 +184,7 @@ RULES: dict[str, Rule] = {
     "admin.area_edit": rule(ADMINS),
     "admin.local_strands": rule(ADMINS),
     "admin.local_strand_edit": rule(ADMINS),
-    "admin.trigger_settings": rule(ADMINS),
+    "referral_settings.trigger_settings": rule(ADMINS),
     "repeats.settings": rule(ADMINS),
     "audit.log": rule(ADMINS),
     "notify.outbox": rule(ADMINS),

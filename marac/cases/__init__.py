@@ -1,0 +1,1 @@
+"""Cases: pages that compose a referral with its hearings, research and actions."""

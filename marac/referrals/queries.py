@@ -1,0 +1,341 @@
+"""The reads the referral pages share, each checked for need-to-know and bounded.
+
+Every function takes `(db, viewer, ...)` and refuses (or hides) what the viewer may not
+see, so the API cannot bypass a check the page makes. A list is a fixed number of
+queries per page. Reads that are audited (who looked at which list or case) are
+`@operation`s, so their audit row commits with them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, case, select
+from sqlalchemy.orm import Session
+
+from marac.accounts.models import Agency, Area, Role, User
+from marac.audit import record
+from marac.audit.models import AuditEvent
+from marac.incidents.access import can_view_incident, viewable_incidents
+from marac.incidents.labels import local_strand_names, strand_summary
+from marac.incidents.models import Incident
+from marac.operations import NotFound, allow, operation
+from marac.pagination import Page, paginate
+from marac.people.access import can_view_person
+from marac.people.models import Person
+from marac.referrals.access import (
+    SCREENABLE_STATUSES,
+    can_screen_referral,
+    can_see_subject,
+    can_view_referral,
+    coordinator_scope,
+    hidden_references,
+    redact_references,
+)
+from marac.referrals.models import Referral, ReferralIncident, ReferralStatus, TriggerSettings
+from marac.referrals.operations import OBJECT, TRIGGER_FIELDS, may_refer, trigger_defaults
+from marac.referrals.triggers import UNHEARD_STATUSES
+
+T = TypeVar("T")
+
+# Audit actions shown as the referral's history, in the panel's words.
+HISTORY_ACTIONS: dict[str, str] = {
+    "referral_created": "Referred by a partner",
+    "referral_created_automatically": "Referred automatically",
+    "referral_trigger_added": "New trigger added",
+    "referral_accepted": "Accepted",
+    "referral_declined": "Declined",
+    "referral_more_info_requested": "More information requested",
+    "referral_info_added": "More information added by the referrer",
+}
+
+
+@dataclass(frozen=True)
+class ReferralList:
+    """One page of referrals with the people and areas it names (one query each)."""
+
+    page: Page[Any]
+    people: dict[int, Person]
+    areas: dict[int, Area]
+
+
+def by_id(db: Session, model: type[T], ids: Iterable[int | None]) -> dict[int, T]:
+    """Rows of `model` by id, in one query (none when there are no ids)."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = db.scalars(select(model).where(model.id.in_(wanted)))  # type: ignore[attr-defined]
+    return {row.id: row for row in rows}  # type: ignore[attr-defined]
+
+
+def _listed(db: Session, query: Select[Any], page_number: int | None) -> ReferralList:
+    page = paginate(db, query, page_number)
+    return ReferralList(
+        page=page,
+        people=by_id(db, Person, (r.person_id for r in page.items)),
+        areas=by_id(db, Area, (r.area_id for r in page.items)),
+    )
+
+
+def ordered_queue(query: Select[Any]) -> Select[Any]:
+    """High risk first, then repeats, then the longest waiting."""
+    high_first = case((Referral.risk_level == "high", 0), else_=1)
+    return query.order_by(
+        high_first, Referral.is_repeat.desc(), Referral.created_at.asc(), Referral.id.asc()
+    )
+
+
+@operation
+def own_referrals(db: Session, viewer: User, page_number: int | None) -> ReferralList:
+    """The referrals the viewer made (automatic ones name them as the assessor)."""
+    query = (
+        select(Referral)
+        .where(Referral.referrer_id == viewer.id)
+        .order_by(Referral.created_at.desc(), Referral.id.desc())
+    )
+    listed = _listed(db, query, page_number)
+    page = listed.page
+    record(
+        db, "referrals_listed", OBJECT, None, f"Listed own referrals, page {page.page}", user=viewer
+    )
+    return listed
+
+
+@operation
+def screening_queue(db: Session, viewer: User, page_number: int | None) -> ReferralList:
+    """New referrals and answered requests in the coordinator's areas, most urgent first."""
+    allow(viewer.has_role(Role.COORDINATOR))
+    query = ordered_queue(
+        select(Referral).where(Referral.status.in_(SCREENABLE_STATUSES), coordinator_scope(viewer))
+    )
+    listed = _listed(db, query, page_number)
+    page = listed.page
+    record(
+        db, "screening_queue_viewed", OBJECT, None, f"Screening queue page {page.page}", user=viewer
+    )
+    return listed
+
+
+@operation
+def high_risk_waiting(db: Session, viewer: User, page_number: int | None) -> ReferralList:
+    """High-risk cases not yet heard at a panel, the longest waiting first."""
+    allow(viewer.has_role(Role.COORDINATOR))
+    query = (
+        select(Referral)
+        .where(
+            Referral.risk_level == "high",
+            Referral.status.in_(UNHEARD_STATUSES),
+            coordinator_scope(viewer),
+        )
+        .order_by(Referral.created_at.asc(), Referral.id.asc())
+    )
+    listed = _listed(db, query, page_number)
+    page = listed.page
+    record(
+        db, "high_risk_list_viewed", OBJECT, None, f"High risk not yet heard, page {page.page}",
+        user=viewer,
+    )  # fmt: skip
+    return listed
+
+
+def active_areas(db: Session) -> list[Area]:
+    """The areas a coordinator may accept a referral for."""
+    return list(db.scalars(select(Area).where(Area.active).order_by(Area.name)))
+
+
+# ---- starting a partner referral ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReferralStart:
+    """What the partner referral form starts from, as far as the viewer may see it."""
+
+    person: Person | None
+    incident: Incident | None
+    incidents: list[Incident]
+    strands: dict[int, list[str]]
+    sees_person: bool
+    open_referral: Referral | None
+    has_open_referral: bool
+
+
+def referral_start(
+    db: Session, viewer: User, person_id: int | None, incident_id: int | None
+) -> ReferralStart:
+    """The person (and incident) a referral starts from, checking the viewer may see them.
+
+    Incidents are only those the viewer may see; a person linked by matching to someone
+    the viewer may not see gives nothing from the person's record.
+    """
+    allow(may_refer(viewer))
+    incident: Incident | None = None
+    if incident_id is not None:
+        incident = db.get(Incident, incident_id)
+        if incident is None:
+            raise NotFound()
+        allow(can_view_incident(viewer, incident))
+        person_id = incident.person_id
+    if person_id is None:
+        return ReferralStart(None, None, [], {}, False, None, False)
+    person = db.get(Person, person_id)
+    if person is None:
+        raise NotFound()
+    sees_person = can_view_person(db, viewer, person)
+    if incident is None:
+        allow(sees_person)
+    incidents = list(
+        db.scalars(
+            select(Incident)
+            .where(Incident.person_id == person.id, viewable_incidents(viewer))
+            .order_by(Incident.occurred_at.desc(), Incident.id.desc())
+        )
+    )
+    if not incidents:
+        return ReferralStart(person, incident, [], {}, sees_person, None, False)
+    local_names = local_strand_names(db, incidents)
+    open_referral = db.scalar(
+        select(Referral)
+        .where(Referral.person_id == person.id, Referral.status.in_(UNHEARD_STATUSES))
+        .order_by(Referral.created_at.desc())
+        .limit(1)
+    )
+    return ReferralStart(
+        person=person,
+        incident=incident,
+        incidents=incidents,
+        strands={i.id: strand_summary(i, local_names) for i in incidents},
+        # Only the referrer is shown their own open referral; others learn one exists.
+        open_referral=open_referral
+        if open_referral is not None and open_referral.referrer_id == viewer.id
+        else None,
+        has_open_referral=open_referral is not None and sees_person,
+        sees_person=sees_person,
+    )
+
+
+@operation
+def opened_referral_form(db: Session, viewer: User, person: Person) -> None:
+    """Audit that the viewer opened the referral form about `person`."""
+    record(
+        db, "referral_form_opened", "person", person.id, "Opened the partner referral form",
+        user=viewer,
+    )  # fmt: skip
+
+
+# ---- the referral page --------------------------------------------------------------------
+
+
+def visible_referral(db: Session, viewer: User, referral_id: int) -> Referral:
+    """The referral, if the viewer has a need to know it (`NotFound` / `Refused` otherwise)."""
+    referral = db.get(Referral, referral_id)
+    if referral is None:
+        raise NotFound()
+    allow(can_view_referral(viewer, referral, db))
+    return referral
+
+
+@operation
+def viewed_referral(db: Session, viewer: User, referral: Referral) -> None:
+    """Audit that the viewer read the referral page."""
+    record(db, "referral_viewed", OBJECT, referral.id, f"Viewed {referral.reference}", user=viewer)
+
+
+def _days_waiting(referral: Referral, now: datetime) -> int:
+    return max(0, (now - referral.created_at).days)
+
+
+def referral_page(db: Session, viewer: User, referral: Referral, now: datetime) -> dict[str, Any]:
+    """What the referral page shows of the referral itself, trimmed to the viewer's rights.
+
+    A bounded number of queries whatever the referral's history. The caller has already
+    checked `visible_referral`.
+    """
+    person = db.get(Person, referral.person_id) if referral.person_id else None
+    area = db.get(Area, referral.area_id) if referral.area_id else None
+    incidents = list(
+        db.scalars(
+            select(Incident)
+            .join(ReferralIncident, ReferralIncident.incident_id == Incident.id)
+            .where(ReferralIncident.referral_id == referral.id)
+            .order_by(Incident.occurred_at.desc())
+        )
+    )
+    local_names = local_strand_names(db, incidents)
+    previous_id = referral.previous_referral_id
+    previous = db.get(Referral, previous_id) if previous_id else None
+    users = by_id(db, User, (referral.referrer_id, referral.screened_by_id))
+    agency = db.get(Agency, referral.referring_agency_id) if referral.referring_agency_id else None
+    history = list(
+        db.scalars(
+            select(AuditEvent)
+            .where(
+                AuditEvent.object_type == OBJECT,
+                AuditEvent.object_id == str(referral.id),
+                AuditEvent.action.in_(list(HISTORY_ACTIONS)),
+            )
+            .order_by(AuditEvent.at, AuditEvent.id)
+        )
+    )
+    # Reasons may name an earlier referral ("Repeat: previous MARAC referral CM-...").
+    hidden = hidden_references(db, viewer, referral.trigger_reasons or [])
+    return {
+        "reasons": [redact_references(r, hidden) for r in referral.trigger_reasons or []],
+        "sees_subject": can_see_subject(db, viewer, referral, person),
+        "referral": referral,
+        "person": person,
+        "area": area,
+        "incidents": [(i, strand_summary(i, local_names)) for i in incidents],
+        # Only a previous referral the viewer may open is named (never its reference alone).
+        "previous": previous
+        if previous is not None and can_view_referral(viewer, previous, db)
+        else None,
+        "referrer": users.get(referral.referrer_id or 0),
+        "screened_by": users.get(referral.screened_by_id or 0),
+        "agency": agency,
+        "history": history,
+        "history_labels": HISTORY_ACTIONS,
+        "can_screen": can_screen_referral(viewer, referral)
+        and referral.status in SCREENABLE_STATUSES,
+        "can_reply": referral.status == ReferralStatus.MORE_INFO
+        and referral.referrer_id == viewer.id,
+        "days_waiting": _days_waiting(referral, now),
+        "sees_person": person is not None and can_view_person(db, viewer, person),
+        # Per incident: a panel member reading a listed case may not open its incidents.
+        "viewable_incident_ids": {i.id for i in incidents if can_view_incident(viewer, i)},
+        "is_coordinator": viewer.has_role(Role.COORDINATOR),
+    }
+
+
+def days_waiting(referral: Referral, now: datetime) -> int:
+    """Whole days since the referral was made (for the lists)."""
+    return _days_waiting(referral, now)
+
+
+# ---- an area's trigger settings (admins) ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AreaTriggers:
+    """An area's thresholds as they stand (the defaults until an admin saves its own)."""
+
+    area: Area
+    values: dict[str, object]
+    saved: bool
+
+
+def area_triggers(db: Session, viewer: User, area_id: int) -> AreaTriggers:
+    """The trigger settings page's read: admins only."""
+    allow(viewer.has_role(Role.ADMIN))
+    area = db.get(Area, area_id)
+    if area is None:
+        raise NotFound()
+    settings = db.get(TriggerSettings, area.id)
+    values = (
+        {name: getattr(settings, name) for name in TRIGGER_FIELDS}
+        if settings
+        else trigger_defaults()
+    )
+    return AreaTriggers(area=area, values=values, saved=settings is not None)

@@ -76,6 +76,10 @@ class RiskAssessment(Base):
     endorsed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     final_level: Mapped[str | None] = mapped_column(String(10), index=True)
     endorsement_reason: Mapped[str] = mapped_column(Text, default="")
+    # Set when a force's supervisor endorsed in the force's own system (endorsed_by_id
+    # stays empty then): who, and their reference for the endorsement.
+    external_endorser_name: Mapped[str | None] = mapped_column(String(200))
+    external_endorser_reference: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     # Optimistic locking: a stale save is refused instead of overwriting.

@@ -11,10 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marac.accounts.models import Role
-from marac.assessments import views
 from marac.assessments.models import AssessmentStatus, RiskAssessment
 from marac.audit.models import AuditEvent
 from marac.db import utcnow
+from marac.referrals import triggers
 from tests.assessments.helpers import make_assessment, make_person, version_of
 from tests.factories import make_agency, make_user
 
@@ -33,7 +33,7 @@ def trigger_calls(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
         calls.append((assessment.id, assessment.status, assessment.final_level, now))
         return FakeReferral("CM-2026-0001") if assessment.final_level == "high" else None
 
-    monkeypatch.setattr(views, "on_assessment_endorsed", fake)
+    monkeypatch.setattr(triggers, "on_assessment_endorsed", fake)
     return calls
 
 

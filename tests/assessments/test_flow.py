@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marac.accounts.models import Role
-from marac.assessments import views
+from marac.assessments import operations
 from marac.assessments.instrument import CURRENT_VERSION, V2026_1
 from marac.assessments.models import RiskAssessment
 from marac.audit.models import AuditEvent
@@ -413,7 +413,7 @@ def test_a_save_that_races_another_is_caught_at_commit(
     officer = make_user(db, Role.REFERRER)
     client = login(officer)
     aid = _start(client, make_incident(db, officer).id)
-    real_record = views.record
+    real_record = operations.record
 
     def racing_record(session: Session, action: str, *args: Any, **kwargs: Any) -> Any:
         if action == "assessment_section_saved":
@@ -423,7 +423,7 @@ def test_a_save_that_races_another_is_caught_at_commit(
             db.commit()  # the other person's save wins the race
         return real_record(session, action, *args, **kwargs)
 
-    monkeypatch.setattr(views, "record", racing_record)
+    monkeypatch.setattr(operations, "record", racing_record)
     typed = {**section_data("incident", "yes"), "action": "continue"}
     response = client.submit(
         f"/assessments/{aid}/sections/incident", {**typed, "version": version_of(db, aid)}

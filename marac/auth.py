@@ -58,6 +58,8 @@ PUBLIC_ENDPOINTS = frozenset(
         "api.strands",
         "api.create_incident",
         "api.incident_status",
+        "api.create_assessment",
+        "api.assessment_status",
     }
 )
 API_PATHS = "/api/"  # every API path, routed or not, skips the cookie sign-in checks

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from marac.accounts.models import Agency, Area, Role, User
 from marac.api.models import ApiClient, ApiIntake, IntakeKind
 from marac.api.tokens import matches, prefix_of
+from marac.assessments.models import RiskAssessment
 from marac.incidents.models import Incident, LocalStrand
 from marac.meetings.models import AgendaItem
 from marac.operations import NotFound, allow
@@ -102,5 +103,20 @@ def incident_receipt(db: Session, row: ApiIntake) -> dict[str, Any]:
         "sender_reference": row.sender_reference,
         "incident_id": incident.id,
         "recorded_at": incident.created_at,
+        "referral": referral_status(db, referral),
+    }
+
+
+def assessment_receipt(db: Session, row: ApiIntake) -> dict[str, Any]:
+    """The read-back of an assessment: its status, final level and the referral it made."""
+    assessment = db.get(RiskAssessment, row.resource_id)
+    if assessment is None:
+        raise NotFound()
+    referral = db.scalar(select(Referral).where(Referral.assessment_id == assessment.id))
+    return {
+        "sender_reference": row.sender_reference,
+        "assessment_id": assessment.id,
+        "status": assessment.status,
+        "final_level": assessment.final_level,
         "referral": referral_status(db, referral),
     }

@@ -193,3 +193,76 @@ class IncidentReceiptSchema(Schema):
     incident_id = fields.Integer(required=True)
     recorded_at = fields.DateTime(required=True)
     referral = fields.Nested(ReferralStatusSchema, required=True, allow_none=True)
+
+
+class JudgementSchema(Schema):
+    level = fields.String(required=True, validate=CODES, metadata={"example": "high"})
+    rationale = fields.String(required=True, validate=TEXT)
+    below_suggested_reason = fields.String(
+        load_default="",
+        validate=TEXT,
+        metadata={"description": "needed when the level is below the suggested one"},
+    )
+
+
+class MeasureSchema(Schema):
+    description = fields.String(required=True, validate=TEXT)
+    rara = fields.String(
+        required=True, validate=CODES, metadata={"description": "remove, avoid, reduce or accept"}
+    )
+    responsible = fields.String(required=True, validate=SHORT)
+
+
+class EndorsementSchema(Schema):
+    """A supervisor's endorsement made in the sender's own system (scope assessments:endorse)."""
+
+    endorser_name = fields.String(required=True, validate=SHORT)
+    endorser_reference = fields.String(
+        required=True, validate=SHORT, metadata={"description": "the endorsement's reference"}
+    )
+    endorsed_at = fields.AwareDateTime(
+        required=True, metadata={"description": "when it was endorsed, with its time zone"}
+    )
+    final_level = fields.String(required=True, validate=CODES, metadata={"example": "high"})
+    reason = fields.String(
+        load_default="",
+        validate=TEXT,
+        metadata={"description": "needed when the final level differs from the judgement"},
+    )
+
+
+class AssessmentInSchema(Schema):
+    """A complete risk assessment in one instrument version, optionally endorsed."""
+
+    sender_reference = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=80),
+        metadata={"description": "your assessment reference; unique per client"},
+    )
+    incident_reference = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=80),
+        metadata={"description": "the sender_reference of an incident this client sent"},
+    )
+    instrument_version = fields.String(
+        required=True, validate=CODES, metadata={"example": "2026.1"}
+    )
+    answers = fields.Dict(
+        keys=fields.String(validate=CODES),
+        values=fields.Raw(),
+        required=True,
+        metadata={"description": "question id to answer code (see /instruments/{version})"},
+    )
+    judgement = fields.Nested(JudgementSchema, required=True)
+    measures = fields.List(
+        fields.Nested(MeasureSchema), load_default=list, validate=validate.Length(max=50)
+    )
+    endorsement = fields.Nested(EndorsementSchema, load_default=None, allow_none=True)
+
+
+class AssessmentReceiptSchema(Schema):
+    sender_reference = fields.String(required=True)
+    assessment_id = fields.Integer(required=True)
+    status = fields.String(required=True, metadata={"example": "endorsed"})
+    final_level = fields.String(required=True, allow_none=True)
+    referral = fields.Nested(ReferralStatusSchema, required=True, allow_none=True)

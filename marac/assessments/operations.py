@@ -653,7 +653,7 @@ def _answer_errors(instrument: Instrument, answers: Mapping[str, Any]) -> dict[s
         elif known[key] is None:
             if not isinstance(value, str) or len(value) > TEXT_MAX:
                 errors[field] = f"Give text of {TEXT_MAX} characters or fewer"
-        elif value not in known[key]:  # type: ignore[operator]
+        elif not isinstance(value, str) or value not in known[key]:  # type: ignore[operator]
             errors[field] = "Not a valid answer; give one of: " + ", ".join(sorted(known[key]))  # type: ignore[arg-type]
     required = [q.id for q in instrument.questions]
     required += [d.rating_key for d in instrument.diagnostics]

@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015_external_endorsement"
-# The brief names "0014_need_to_know_matching"; the revision id in that file is "0014".
+# Written against "0014"; re-chained after the API migrations at the merge into h/api,
+# so the history has one head.
 down_revision = "0016_api_intake"
 branch_labels = None
 depends_on = None

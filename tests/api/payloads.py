@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from marac.assessments.instrument import CURRENT_VERSION
+from marac.db import utcnow
 from marac.formatting import uk_today
 
 
@@ -33,5 +35,44 @@ def incident_body(reference: str = "AK/12345/26", **changes: Any) -> dict[str, A
         },
         "perpetrators": [{"known": False, "relationship": "stranger", "age_band": "18_24"}],
     }
+    body.update(changes)
+    return body
+
+
+def assessment_body(
+    reference: str = "RA/777/26",
+    incident_reference: str = "AK/12345/26",
+    *,
+    level: str = "high",
+    endorsed: bool = True,
+    **changes: Any,
+) -> dict[str, Any]:
+    """A complete assessment in the current instrument; endorsed at `level` by default."""
+    from tests.assessments.helpers import all_answers
+
+    body: dict[str, Any] = {
+        "sender_reference": reference,
+        "incident_reference": incident_reference,
+        "instrument_version": CURRENT_VERSION,
+        "answers": all_answers(),
+        "judgement": {
+            "level": level,
+            "rationale": "Repeated targeting near her home; she is frightened to go out.",
+        },
+        "measures": [
+            {
+                "description": "Neighbourhood team patrols past the address",
+                "rara": "reduce",
+                "responsible": "North neighbourhood team",
+            }
+        ],
+    }
+    if endorsed:
+        body["endorsement"] = {
+            "endorser_name": "Sgt K. Osei",
+            "endorser_reference": f"END/{reference}",
+            "endorsed_at": (utcnow() - timedelta(hours=1)).isoformat(),
+            "final_level": level,
+        }
     body.update(changes)
     return body

@@ -1,4 +1,4 @@
-"""Ten identical POSTs at once make exactly one incident (PostgreSQL: real concurrency)."""
+"""Ten identical POSTs at once make exactly one record (PostgreSQL: real concurrency)."""
 
 from __future__ import annotations
 
@@ -11,27 +11,33 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from marac.api.models import ApiIntake
+from marac.assessments.models import RiskAssessment
 from marac.incidents.models import Incident
 from marac.people.models import Person
+from marac.referrals.models import Referral
 from tests.api.helpers import bearer, make_api_client
-from tests.api.payloads import incident_body
+from tests.api.payloads import assessment_body, incident_body
 from tests.conftest import BACKEND
+from tests.factories import make_area
 
 pytestmark = pytest.mark.skipif(
     BACKEND != "postgresql", reason="SQLite serialises every write: nothing runs at once"
 )
 
 
-def _burst(app: Flask, token: str, bodies: list[tuple[str, dict[str, Any]]]) -> list[Any]:
+def _burst(
+    app: Flask,
+    token: str,
+    bodies: list[tuple[str, dict[str, Any]]],
+    path: str = "/api/v1/incidents",
+) -> list[Any]:
     barrier = threading.Barrier(len(bodies))
     results: list[Any] = [None] * len(bodies)
 
     def send(index: int, key: str, body: dict[str, Any]) -> None:
         web = app.test_client()
         barrier.wait()
-        response = web.post(
-            "/api/v1/incidents", json=body, headers={**bearer(token), "Idempotency-Key": key}
-        )
+        response = web.post(path, json=body, headers={**bearer(token), "Idempotency-Key": key})
         results[index] = (response.status_code, response.get_json())
 
     threads = [
@@ -66,3 +72,19 @@ def test_concurrent_posts_with_different_keys_but_one_reference_make_one_inciden
     assert sorted(code for code, _ in results) == [200] * 5 + [201], results
     db.expire_all()
     assert _count(db, Incident) == 1
+
+
+def test_ten_concurrent_endorsed_high_assessments_make_one_assessment_and_one_referral(
+    app: Flask, db: Session
+) -> None:
+    make_area(db, "North", districts="AK1")
+    _, token = make_api_client(db)
+    [(code, _)] = _burst(app, token, [("incident-key", incident_body())])
+    assert code == 201
+    body = assessment_body()
+    results = _burst(app, token, [("ra-key", body)] * 10, path="/api/v1/assessments")
+    assert sorted(code for code, _ in results) == [200] * 9 + [201], results
+    assert len({body["assessment_id"] for _, body in results}) == 1
+    db.expire_all()
+    assert _count(db, RiskAssessment) == 1 and _count(db, Referral) == 1
+    assert _count(db, ApiIntake) == 2

@@ -289,6 +289,8 @@ RULES: dict[str, Rule] = {
     "api.strands": rule(others=Outcome.NO_TOKEN, anonymous=Outcome.NO_TOKEN),
     "api.create_incident": rule(others=Outcome.NO_TOKEN, anonymous=Outcome.NO_TOKEN),
     "api.incident_status": rule(others=Outcome.NO_TOKEN, anonymous=Outcome.NO_TOKEN),
+    "api.create_assessment": rule(others=Outcome.NO_TOKEN, anonymous=Outcome.NO_TOKEN),
+    "api.assessment_status": rule(others=Outcome.NO_TOKEN, anonymous=Outcome.NO_TOKEN),
 }
 
 # The same routes on records in other states, or asked about another record in the query

@@ -55,7 +55,6 @@ VIEWS_NOT_YET: set[str] = {
     "meetings.agenda_views",
     "meetings.record_views",
     "minutes.views",
-    "pages.views",
     "panels.views",
     "people.views",
     "referrals.views",

@@ -112,7 +112,7 @@ REVIEWED = {
     ("marac/referrals/views.py", "referral_accepted"): "reference, area name and area id",
     ("marac/panels/views.py", "meetings_scheduled"): "panel name and dates",
     ("marac/panels/views.py", "panel_updated"): "changed field names and panel settings",
-    ("marac/reports/views.py", "update"): "changed field names of a target",
+    ("marac/reports/operations.py", "update"): "changed field names of a target",
     ("marac/accounts/admin_views.py", "trigger_settings_updated"): "field names and numbers",
     ("marac/accounts/admin_views.py", "repeat_settings_updated"): "field names and numbers",
 }

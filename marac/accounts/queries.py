@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marac.accounts.models import Agency, Area
+from marac.accounts.sso_models import IdentityProvider
 
 
 def area_choices(db: Session) -> list[tuple[int, str]]:
@@ -19,3 +20,19 @@ def agency_choices(db: Session, *, active_only: bool = True) -> list[tuple[int, 
     if active_only:
         query = query.where(Agency.active.is_(True))
     return [(i, name) for i, name in db.execute(query)]
+
+
+def agencies_by_name(db: Session) -> list[Agency]:
+    """Every agency, active or not, by name."""
+    return list(db.scalars(select(Agency).order_by(Agency.name)))
+
+
+def identity_providers(db: Session) -> list[IdentityProvider]:
+    """Every agency's identity providers, by agency name then provider name."""
+    return list(
+        db.scalars(
+            select(IdentityProvider)
+            .join(Agency, Agency.id == IdentityProvider.agency_id)
+            .order_by(Agency.name, IdentityProvider.display_name)
+        )
+    )

@@ -99,8 +99,8 @@ SAFE_CALLS = {
 REVIEWED = {
     ("marac/accounts/signin.py", ""): "fixed texts naming the sign-in method",
     ("marac/accounts/sso.py", ""): "coded refusal reasons, the provider's name, an email",
-    ("marac/accounts/sso_admin.py", "identity_provider_created"): "provider name and issuer",
-    ("marac/accounts/sso_admin.py", "identity_provider_updated"): "names of changed fields",
+    ("marac/accounts/operations.py", "identity_provider_created"): "provider name and issuer",
+    ("marac/accounts/operations.py", "identity_provider_updated"): "names of changed fields",
     ("marac/demo.py", "demo_data_loaded"): "counts of the demo rows loaded",
     ("marac/accounts/admin_views.py", "local_strand_updated"): "field names, strand names",
     ("marac/accounts/admin_views.py", "local_strand_added"): "an admin-configured strand name",

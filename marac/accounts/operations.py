@@ -7,12 +7,18 @@ commits once (`marac.operations.operation`). Sign-in plumbing stays in `signin.p
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from marac.accounts.models import Role, User
+from marac.accounts.invitations import issue_link, tell_second_factor_reset
+from marac.accounts.models import Agency, Area, InvitationKind, RecoveryCode, Role, User
+from marac.accounts.sessions import revoke_user_sessions
+from marac.accounts.signals import area_created
 from marac.accounts.sso_models import IdentityProvider
 from marac.accounts.sso_rules import SecretBox, issuer_problem, normalise_issuer, parse_domains
 from marac.audit import record
@@ -21,6 +27,293 @@ from marac.operations import Invalid, NotFound, allow, operation
 
 def _admin(actor: User) -> None:
     allow(actor.has_role(Role.ADMIN))
+
+
+def _get(db: Session, model: type[Any], object_id: int) -> Any:
+    found = db.get(model, object_id)
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def _changes(obj: Any, fields: list[str], data: dict[str, Any]) -> list[str]:
+    """Names of the fields whose values differ, for the audit summary."""
+    return [f for f in fields if getattr(obj, f) != data[f]]
+
+
+# --- users ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UserValues:
+    """A user's settings as the admin sets them; only coordinators hold areas."""
+
+    name: str
+    email: str
+    agency_id: int
+    role: str
+    is_supervisor: bool = False
+    active: bool = True
+    area_ids: frozenset[int] = field(default_factory=frozenset)
+
+
+def _end_sessions(db: Session, user: User) -> int:
+    user.session_version += 1
+    return revoke_user_sessions(db, user.id)
+
+
+@operation
+def save_user(
+    db: Session, actor: User, user_id: int | None, values: UserValues, *, service_name: str
+) -> User:
+    """Add a user (`user_id` None: invited by email to set a password) or change one.
+
+    Emails are unique (any case); an admin cannot take away their own admin access;
+    only coordinators have areas. A change of role, agency or active ends their sessions.
+    """
+    _admin(actor)
+    user = _get(db, User, user_id) if user_id is not None else None
+    if (
+        user is not None
+        and user.id == actor.id
+        and (not values.active or values.role != Role.ADMIN)
+    ):
+        raise Invalid({"role": "You cannot remove your own administrator access"})
+    clash = db.scalar(select(User.id).where(func.lower(User.email) == (values.email or "").lower()))
+    if clash is not None and (user is None or clash != user.id):
+        raise Invalid({"email": "A user with this email address already exists"})
+    area_ids = set(values.area_ids)
+    if area_ids and values.role != Role.COORDINATOR:
+        raise Invalid(
+            {
+                "areas": "Only MARAC coordinators have areas: untick the areas or choose the "
+                "MARAC coordinator role"
+            }
+        )
+    if values.role not in {r.value for r in Role}:
+        raise Invalid({"role": "Not a valid choice."})
+    areas = list(db.scalars(select(Area).where(Area.id.in_(area_ids)).order_by(Area.name)))
+    if len(areas) != len(area_ids):
+        raise Invalid({"areas": "Not a valid choice."})
+    if db.get(Agency, values.agency_id) is None:
+        raise Invalid({"agency_id": "Not a valid choice."})
+    data = {
+        "name": values.name,
+        "email": values.email,
+        "agency_id": values.agency_id,
+        "role": values.role,
+        "is_supervisor": bool(values.is_supervisor),
+        "active": bool(values.active),
+    }
+    if user is None:
+        # No password until the person sets one from the invitation (an empty hash never
+        # matches, see verify_password).
+        user = User(**data, password_hash="")
+        user.areas = areas
+        db.add(user)
+        db.flush()
+        issue_link(db, user, InvitationKind.INVITATION, by=actor, service_name=service_name)
+        record(
+            db,
+            "user_created",
+            "user",
+            user.id,
+            f"Created {user.email} as {user.role}; invited",
+            user=actor,
+        )
+        return user
+    changed = _changes(user, list(data), data)
+    if {a.id for a in user.areas} != area_ids:
+        changed.append("areas")
+        user.areas = areas
+    ends_sessions = bool({"active", "role", "agency_id"} & set(changed))
+    for key, value in data.items():
+        setattr(user, key, value)
+    if ends_sessions:
+        _end_sessions(db, user)
+    record(
+        db,
+        "user_updated",
+        "user",
+        user.id,
+        "Changed " + (", ".join(changed) or "nothing"),
+        user=actor,
+    )
+    return user
+
+
+@operation
+def unlock_user(db: Session, actor: User, user_id: int) -> User:
+    """Clear a lock-out after failed sign-ins."""
+    _admin(actor)
+    user = _get(db, User, user_id)
+    user.failed_logins = 0
+    user.locked_until = None
+    record(db, "user_unlocked", "user", user.id, f"Unlocked {user.email}", user=actor)
+    return user
+
+
+@operation
+def resend_invitation(db: Session, actor: User, user_id: int, *, service_name: str) -> User:
+    """A new invitation for an active user with no password yet; earlier links stop."""
+    _admin(actor)
+    user = _get(db, User, user_id)
+    if user.has_password or not user.active:
+        raise Invalid({"user": "Only an active user who has not set a password can be invited"})
+    issue_link(db, user, InvitationKind.INVITATION, by=actor, service_name=service_name)
+    record(
+        db, "invitation_sent", "user", user.id, f"Sent a new invitation to {user.email}", user=actor
+    )
+    return user
+
+
+@operation
+def reset_password(db: Session, actor: User, user_id: int, *, service_name: str) -> User:
+    """End an active user's password and sessions; they set a new one from an emailed link."""
+    _admin(actor)
+    user = _get(db, User, user_id)
+    if not user.active:
+        raise Invalid({"user": "An inactive user's password cannot be reset"})
+    user.password_hash = ""
+    ended = _end_sessions(db, user)
+    issue_link(db, user, InvitationKind.PASSWORD_RESET, by=actor, service_name=service_name)
+    record(
+        db,
+        "password_reset",
+        "user",
+        user.id,
+        f"Reset the password of {user.email}; sent a link; ended {ended} sessions",
+        user=actor,
+    )
+    return user
+
+
+@operation
+def reset_second_factor(db: Session, actor: User, user_id: int, *, service_name: str) -> User:
+    """For a lost phone: forget the authenticator and recovery codes, end every session."""
+    _admin(actor)
+    user = _get(db, User, user_id)
+    user.totp_secret = None
+    user.totp_last_step = None
+    db.execute(RecoveryCode.__table__.delete().where(RecoveryCode.user_id == user.id))
+    ended = _end_sessions(db, user)
+    tell_second_factor_reset(db, user, service_name=service_name)
+    record(
+        db,
+        "second_factor_reset",
+        "user",
+        user.id,
+        f"Reset the authenticator app of {user.email}; ended {ended} sessions",
+        user=actor,
+    )
+    return user
+
+
+# --- agencies and areas ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AgencyValues:
+    name: str
+    type: str
+    review_date: date | None = None
+    active: bool = True
+
+
+@operation
+def save_agency(db: Session, actor: User, agency_id: int | None, values: AgencyValues) -> Agency:
+    """Add (`agency_id` None) or change an agency; names are unique in any case."""
+    _admin(actor)
+    agency = _get(db, Agency, agency_id) if agency_id is not None else None
+    duplicate = Invalid({"name": "An agency with this name already exists"})
+    clash = db.scalar(
+        select(Agency.id).where(func.lower(Agency.name) == (values.name or "").lower())
+    )
+    if clash is not None and (agency is None or clash != agency.id):
+        raise duplicate
+    data = {
+        "name": values.name,
+        "type": values.type,
+        "review_date": values.review_date,
+        "active": bool(values.active),
+    }
+    if agency is None:
+        agency = Agency(**data)
+        db.add(agency)
+        try:
+            db.flush()
+        except IntegrityError as error:
+            raise duplicate from error
+        record(db, "agency_created", "agency", agency.id, f"Created {agency.name}", user=actor)
+        return agency
+    changed = _changes(agency, list(data), data)
+    for key, value in data.items():
+        setattr(agency, key, value)
+    record(
+        db,
+        "agency_updated",
+        "agency",
+        agency.id,
+        "Changed " + (", ".join(changed) or "nothing"),
+        user=actor,
+    )
+    try:
+        db.flush()
+    except IntegrityError as error:
+        raise duplicate from error
+    return agency
+
+
+@dataclass(frozen=True)
+class AreaValues:
+    """An area's name, wards (one a line) and postcode districts (space separated)."""
+
+    name: str
+    wards: str = ""
+    postcode_districts: str = ""
+    active: bool = True
+
+
+@operation
+def save_area(db: Session, actor: User, area_id: int | None, values: AreaValues) -> Area:
+    """Add (`area_id` None) or change an area; a new one gets what the capabilities set up."""
+    _admin(actor)
+    area = _get(db, Area, area_id) if area_id is not None else None
+    clash = db.scalar(select(Area.id).where(func.lower(Area.name) == (values.name or "").lower()))
+    if clash is not None and (area is None or clash != area.id):
+        raise Invalid({"name": "An area with this name already exists"})
+    data = {
+        "name": values.name,
+        "wards": "\n".join(w.strip() for w in (values.wards or "").splitlines() if w.strip()),
+        "postcode_districts": " ".join((values.postcode_districts or "").upper().split()),
+        "active": bool(values.active),
+    }
+    if area is None:
+        area = Area(**data)
+        db.add(area)
+        db.flush()
+        added = [row for _, rows in area_created.send(area, db=db, actor=actor) for row in rows]
+        record(
+            db,
+            "area_created",
+            "area",
+            area.id,
+            f"Created {area.name} with local strands: {', '.join(strand.name for strand in added)}",
+            user=actor,
+        )
+        return area
+    changed = _changes(area, list(data), data)
+    for key, value in data.items():
+        setattr(area, key, value)
+    record(
+        db,
+        "area_updated",
+        "area",
+        area.id,
+        "Changed " + (", ".join(changed) or "nothing"),
+        user=actor,
+    )
+    return area
 
 
 # --- identity providers --------------------------------------------------------------

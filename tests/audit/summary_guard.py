@@ -93,7 +93,7 @@ SAFE_CALLS = {
     "lower",
     "_describe",  # a panel's settings (marac/panels/views.py)
     "text",  # MergeSummary.text(): counts
-    "_changes",  # names of the fields that changed (marac/accounts/admin_views.py)
+    "_changes",  # names of the fields that changed (marac/accounts/operations.py)
 }
 # Calls reviewed by hand: (file, action) -> why the summary is safe.
 REVIEWED = {
@@ -102,8 +102,8 @@ REVIEWED = {
     ("marac/accounts/operations.py", "identity_provider_created"): "provider name and issuer",
     ("marac/accounts/operations.py", "identity_provider_updated"): "names of changed fields",
     ("marac/demo.py", "demo_data_loaded"): "counts of the demo rows loaded",
-    ("marac/accounts/admin_views.py", "local_strand_updated"): "field names, strand names",
-    ("marac/accounts/admin_views.py", "local_strand_added"): "an admin-configured strand name",
+    ("marac/incidents/local_strands.py", "local_strand_updated"): "field names, strand names",
+    ("marac/incidents/local_strands.py", "local_strand_added"): "an admin-configured strand name",
     ("marac/incidents/views.py", "incident_recorded"): "strand labels, coded categories",
     ("marac/incidents/views.py", "person_matched"): "how matched, names of filled fields",
     ("marac/meetings/record_views.py", "meeting_case_recorded"): "coded decision and outcome",

@@ -11,17 +11,33 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from marac.accounts import two_factor
 from marac.accounts.invitations import issue_link, tell_second_factor_reset
-from marac.accounts.models import Agency, Area, InvitationKind, RecoveryCode, Role, User
+from marac.accounts.models import (
+    Agency,
+    Area,
+    Invitation,
+    InvitationKind,
+    RecoveryCode,
+    Role,
+    User,
+)
+from marac.accounts.passwords import (
+    after_failed_login,
+    hash_password,
+    password_problem,
+    verify_password,
+)
 from marac.accounts.sessions import revoke_user_sessions
 from marac.accounts.signals import area_created
 from marac.accounts.sso_models import IdentityProvider
 from marac.accounts.sso_rules import SecretBox, issuer_problem, normalise_issuer, parse_domains
 from marac.audit import record
+from marac.db import utcnow
 from marac.operations import Invalid, NotFound, allow, operation
 
 
@@ -437,3 +453,179 @@ def save_identity_provider(
         user=actor,
     )
     return provider
+
+
+# --- a user's own account: sign-in steps, passwords, the authenticator ------------------
+
+# What each refused sign-in step records (coded: never what was typed).
+FAILURE_SUMMARIES = {
+    "unknown": "Unknown or inactive",
+    "locked": "Refused: locked",
+    "password": "Wrong password",
+    "code": "Wrong authenticator code",
+    "recovery": "Wrong recovery code",
+    "set_up": "Wrong authenticator code at set-up",
+}
+
+
+@operation
+def refuse_sign_in(
+    db: Session, user: User | None, reason: str, *, max_attempts: int, lockout_minutes: int
+) -> bool:
+    """Record a refused sign-in step; a wrong secret counts towards the lock-out.
+
+    `reason` is a key of FAILURE_SUMMARIES. Returns True when this attempt locked the
+    account. An unknown or inactive account is recorded without a user.
+    """
+    summary = FAILURE_SUMMARIES[reason]
+    if user is None or reason == "unknown":
+        record(db, "login_failed", "user", user.id if user else None, summary, user=None)
+        return False
+    if reason == "locked":
+        record(db, "login_refused_locked", "user", user.id, summary, user=user)
+        return False
+    user.failed_logins, user.locked_until = after_failed_login(
+        user.failed_logins or 0,
+        utcnow(),
+        max_attempts=max_attempts,
+        lockout_minutes=lockout_minutes,
+        locked_until=user.locked_until,
+    )
+    record(db, "login_failed", "user", user.id, summary, user=user)
+    if user.locked_until is not None:
+        record(db, "account_locked", "user", user.id, f"Locked after {summary.lower()}", user=user)
+        return True
+    return False
+
+
+def claim_code(db: Session, user: User, code: str, *, env: str) -> bool:
+    """True when `code` is the user's current authenticator code and no request used it.
+
+    Not an operation: the claim is committed with the sign-in it opens
+    (`signin.complete_sign_in`), so both land in one transaction.
+    """
+    if not two_factor.secret_allowed(user.totp_secret, env):
+        return False
+    step = two_factor.matching_step(user.totp_secret or "", code, utcnow(), user.totp_last_step)
+    if step is None:
+        return False
+    # Take the step only if no other request took it (or a later one) first.
+    result = db.execute(
+        update(User)
+        .where(User.id == user.id, or_(User.totp_last_step.is_(None), User.totp_last_step < step))
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    user.totp_last_step = step
+    return True
+
+
+def use_recovery_code(db: Session, user: User, code: str) -> int | None:
+    """Spend one unused recovery code; how many are left, or None if it is not one.
+
+    Committed with the sign-in it opens, like `claim_code`.
+    """
+    used = db.execute(
+        update(RecoveryCode)
+        .where(
+            RecoveryCode.user_id == user.id,
+            RecoveryCode.code_hash == two_factor.recovery_code_hash(code),
+            RecoveryCode.used_at.is_(None),
+        )
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if used.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    left = db.scalar(
+        select(func.count(RecoveryCode.id)).where(
+            RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None)
+        )
+    )
+    record(db, "recovery_code_used", "user", user.id, f"{left} recovery codes left", user=user)
+    return int(left or 0)
+
+
+def set_up_authenticator(db: Session, user: User, secret: str, code: str) -> list[str] | None:
+    """Link the app whose `code` matches `secret`, never replacing a working one.
+
+    Returns the new recovery codes (shown once; only their hashes are kept), or None.
+    Committed with the sign-in it opens, like `claim_code`.
+    """
+    step = two_factor.matching_step(secret, code, utcnow(), None)
+    if step is None:
+        return None
+    saved = db.execute(
+        update(User)
+        .where(User.id == user.id, User.totp_secret.is_(None))
+        .values(totp_secret=secret, totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    if saved.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    user.totp_secret, user.totp_last_step = secret, step
+    codes = two_factor.new_recovery_codes()
+    db.execute(RecoveryCode.__table__.delete().where(RecoveryCode.user_id == user.id))
+    db.add_all(
+        RecoveryCode(user_id=user.id, code_hash=two_factor.recovery_code_hash(c)) for c in codes
+    )
+    record(db, "second_factor_set_up", "user", user.id, "Set up authenticator app", user=user)
+    return codes
+
+
+def _set_password(db: Session, user: User, password: str, *, keep: int | None = None) -> int:
+    user.password_hash = hash_password(password)
+    user.password_changed_at = utcnow()
+    user.session_version += 1
+    return revoke_user_sessions(db, user.id, keep=keep)
+
+
+@operation
+def set_password_from_link(db: Session, invitation_id: int, password: str) -> User:
+    """Choose a password from an invitation or reset link; the link works once.
+
+    A weak password is `Invalid` (field `new_password`); a link already used (perhaps by
+    a concurrent request) is `NotFound`. Ends every session of the user.
+    """
+    invitation = db.get(Invitation, invitation_id)
+    if invitation is None:
+        raise NotFound()
+    user = invitation.user
+    if problem := password_problem(password, email=user.email, name=user.name):
+        raise Invalid({"new_password": problem})
+    claimed = db.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise NotFound()
+    _set_password(db, user, password)
+    user.failed_logins, user.locked_until = 0, None  # the link proves who they are
+    what = "invitation" if invitation.kind == InvitationKind.INVITATION else "reset link"
+    record(db, "password_set", "user", user.id, f"Set password from {what}", user=user)
+    return user
+
+
+@operation
+def change_own_password(
+    db: Session, actor: User, *, current: str, new: str, keep_session_id: int | None
+) -> int:
+    """Change the actor's password; every other session ends. Returns how many ended."""
+    if not verify_password(actor.password_hash, current):
+        raise Invalid({"current_password": "Your current password is not correct"})
+    if problem := password_problem(new, email=actor.email, name=actor.name):
+        raise Invalid({"new_password": problem})
+    ended = _set_password(db, actor, new, keep=keep_session_id)
+    record(
+        db,
+        "password_changed",
+        "user",
+        actor.id,
+        f"Changed own password; ended {ended} other sessions",
+        user=actor,
+    )
+    return ended

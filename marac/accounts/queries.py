@@ -73,3 +73,8 @@ def areas_by_name(db: Session, *, active_first: bool = False) -> list[Area]:
     """Every area by name (active ones first when asked)."""
     order = (Area.active.desc(), Area.name) if active_first else (Area.name,)
     return list(db.scalars(select(Area).order_by(*order)))
+
+
+def user_by_email(db: Session, email: str) -> User | None:
+    """The account with this email address in any case (emails are unique ignoring case)."""
+    return db.scalar(select(User).where(func.lower(User.email) == (email or "").lower()))

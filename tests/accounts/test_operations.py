@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from marac.accounts import operations
 from marac.accounts.models import Agency, Area, Invitation, Role, User
+from marac.accounts.passwords import verify_password
 from marac.accounts.sso_models import IdentityProvider
 from marac.accounts.sso_rules import SecretBox
 from marac.audit.models import AuditEvent
@@ -17,7 +18,7 @@ from marac.incidents.local_strands import add_local_strand, change_local_strand
 from marac.incidents.models import LocalStrand
 from marac.operations import Invalid, NotFound, Refused
 from tests.conftest import TEST_SECRET
-from tests.factories import make_agency, make_area, make_user
+from tests.factories import PASSWORD, make_agency, make_area, make_user
 
 SERVICE = "Community MARAC"
 
@@ -214,3 +215,56 @@ def test_identity_providers_keep_domains_to_one_enabled_provider(db: Session) ->
             db, make_user(db, Role.MEMBER), provider.id, _provider(agency), box=box, production=True
         )
     assert _actions(db) == ["identity_provider_created"]
+
+
+# ---- a user's own account ------------------------------------------------------------
+
+
+def test_wrong_passwords_lock_the_account_after_the_limit(db: Session) -> None:
+    member = make_user(db, Role.MEMBER)
+    locked = [
+        operations.refuse_sign_in(db, member, "password", max_attempts=3, lockout_minutes=15)
+        for _ in range(3)
+    ]
+    assert locked == [False, False, True]
+    db.expire_all()
+    assert db.get(User, member.id).locked_until is not None
+    assert _actions(db) == ["login_failed"] * 3 + ["account_locked"]
+    operations.refuse_sign_in(db, None, "unknown", max_attempts=3, lockout_minutes=15)
+    row = db.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+    assert (row.user_id, row.summary) == (None, "Unknown or inactive")
+
+
+def test_changing_ones_own_password(db: Session) -> None:
+    member = make_user(db, Role.MEMBER)
+    with pytest.raises(Invalid) as caught:
+        operations.change_own_password(
+            db, member, current="not it", new="a-much-longer-new-passphrase", keep_session_id=None
+        )
+    assert "current_password" in caught.value.errors
+    with pytest.raises(Invalid) as caught:
+        operations.change_own_password(
+            db, member, current=PASSWORD, new="password", keep_session_id=None
+        )
+    assert "new_password" in caught.value.errors
+    assert _actions(db) == []
+    operations.change_own_password(
+        db, member, current=PASSWORD, new="a-much-longer-new-passphrase", keep_session_id=None
+    )
+    db.expire_all()
+    assert verify_password(db.get(User, member.id).password_hash, "a-much-longer-new-passphrase")
+    assert _actions(db) == ["password_changed"]
+
+
+def test_an_invitation_sets_a_password_once(db: Session) -> None:
+    admin = make_user(db, Role.ADMIN)
+    user = operations.save_user(db, admin, None, _user_values(admin.agency), service_name=SERVICE)
+    invitation = db.scalar(select(Invitation).where(Invitation.user_id == user.id))
+    with pytest.raises(Invalid):
+        operations.set_password_from_link(db, invitation.id, "short")
+    operations.set_password_from_link(db, invitation.id, "a-much-longer-new-passphrase")
+    with pytest.raises(NotFound):
+        operations.set_password_from_link(db, invitation.id, "another-long-passphrase-here")
+    db.expire_all()
+    assert verify_password(db.get(User, user.id).password_hash, "a-much-longer-new-passphrase")
+    assert _actions(db)[-1] == "password_set"

@@ -143,6 +143,7 @@ def _register_blueprints(app: Flask) -> None:
     from marac.assessments.views import bp as assessments_bp
     from marac.audit.views import bp as audit_bp
     from marac.home.views import bp as home_bp
+    from marac.incidents.local_strand_views import bp as local_strands_bp
     from marac.incidents.views import bp as incidents_bp
     from marac.meetings.views import bp as meetings_bp
     from marac.minutes.views import bp as minutes_bp
@@ -165,6 +166,7 @@ def _register_blueprints(app: Flask) -> None:
         audit_bp,
         home_bp,
         incidents_bp,
+        local_strands_bp,
         meetings_bp,
         notify_bp,
         minutes_bp,

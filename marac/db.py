@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from flask import Flask, abort, current_app, g
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -98,6 +98,15 @@ def db_session() -> Session:
     if "db_session" not in g:
         g.db_session = get_db().sessionmaker()
     return g.db_session
+
+
+def database_answers(session: Session) -> bool:
+    """True when the database answers a trivial statement: the health check's one question."""
+    try:
+        session.execute(text("SELECT 1"))
+    except Exception:
+        return False
+    return True
 
 
 def get_or_404(model: type[M], object_id: object) -> M:

@@ -127,3 +127,18 @@ def end_session(row: UserSession | None) -> None:
     logout_user()
     session.clear()
     g.pop("user_session", None)
+
+
+def sign_out(user: User, row: UserSession | None) -> None:
+    """The user signs out: audited, the session row revoked, the cookie session forgotten."""
+    db = db_session()
+    record(db, "logout", "user", user.id, "Signed out", user=user)
+    end_session(row)
+    db.commit()
+
+
+def end_locked_out_session(row: UserSession | None) -> None:
+    """Too many wrong codes: end this half-open session (the lock itself is already saved)."""
+    db = db_session()
+    end_session(row)
+    db.commit()

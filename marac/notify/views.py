@@ -19,21 +19,17 @@ from flask import (
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovSubmitInput
-from sqlalchemy import select, update
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import BooleanField, SubmitField
 
 from marac.accounts.models import Role
-from marac.audit import record
 from marac.auth import admin_required, roles_required
-from marac.db import db_session, utcnow
+from marac.db import db_session
+from marac.notify import operations
 from marac.notify.events import unread_count
-from marac.notify.models import Notification, NotificationPreference, OutboxMessage
-from marac.pagination import paginate
+from marac.notify.queries import USER_ROLES, my_notifications, own_notification, wants_digests
 
 bp = Blueprint("notify", __name__)
-
-USER_ROLES = (Role.REFERRER, Role.MEMBER, Role.COORDINATOR)
 
 
 class PreferencesForm(FlaskForm):
@@ -55,13 +51,7 @@ def _safe_link(link: str) -> str:
 @bp.get("/notifications")
 @roles_required(*USER_ROLES)
 def index() -> str:
-    db = db_session()
-    query = (
-        select(Notification)
-        .where(Notification.user_id == current_user.id)
-        .order_by(Notification.id.desc())
-    )
-    page = paginate(db, query, request.args.get("page", 1, type=int), per_page=50)
+    page = my_notifications(db_session(), current_user, request.args.get("page", 1, type=int))
     return render_template("notify/index.html", page=page, form=EmptyForm())
 
 
@@ -69,14 +59,10 @@ def index() -> str:
 @roles_required(*USER_ROLES)
 def mark_read(notification_id: int) -> WerkzeugResponse:
     db = db_session()
-    notification = db.get(Notification, notification_id)
-    if notification is None or notification.user_id != current_user.id:
-        abort(404)  # someone else's notification is none of this user's business
+    own_notification(db, current_user, notification_id)  # 404 before the CSRF check, as before
     if not EmptyForm().validate_on_submit():
         abort(400)
-    if notification.read_at is None:
-        notification.read_at = utcnow()
-        db.commit()
+    notification = operations.mark_read(db, current_user, notification_id)
     return redirect(_safe_link(notification.link))
 
 
@@ -85,13 +71,7 @@ def mark_read(notification_id: int) -> WerkzeugResponse:
 def mark_all_read() -> WerkzeugResponse:
     if not EmptyForm().validate_on_submit():
         abort(400)
-    db = db_session()
-    db.execute(
-        update(Notification)
-        .where(Notification.user_id == current_user.id, Notification.read_at.is_(None))
-        .values(read_at=utcnow())
-    )
-    db.commit()
+    operations.mark_all_read(db_session(), current_user)
     flash("All notifications marked as read", "success")
     return redirect(url_for("notify.index"))
 
@@ -100,23 +80,11 @@ def mark_all_read() -> WerkzeugResponse:
 @roles_required(*USER_ROLES)
 def preferences() -> Any:
     db = db_session()
-    pref = db.get(NotificationPreference, current_user.id)
-    form = PreferencesForm(data={"digests": pref.digests if pref else True})
+    form = PreferencesForm(data={"digests": wants_digests(db, current_user)})
     if request.method == "POST":
         form = PreferencesForm()
         if form.validate_on_submit():
-            if pref is None:
-                pref = NotificationPreference(user_id=current_user.id)
-                db.add(pref)
-            pref.digests = bool(form.digests.data)
-            record(
-                db,
-                "notification_preferences_changed",
-                "user",
-                current_user.id,
-                f"Weekly digests {'on' if pref.digests else 'off'}",
-            )
-            db.commit()
+            operations.set_preferences(db, current_user, digests=bool(form.digests.data))
             flash("Your email preferences have been saved", "success")
             return redirect(url_for("notify.preferences"))
     return render_template("notify/preferences.html", form=form)
@@ -126,15 +94,7 @@ def preferences() -> Any:
 @admin_required
 def outbox() -> str:
     """Admins read stored emails (subject, recipient, link: no case details by design)."""
-    db = db_session()
-    page = paginate(
-        db,
-        select(OutboxMessage).order_by(OutboxMessage.id.desc()),
-        request.args.get("page", 1, type=int),
-        per_page=50,
-    )
-    record(db, "outbox_viewed", "outbox", None, f"Viewed the email outbox page {page.page}")
-    db.commit()
+    page = operations.view_outbox(db_session(), current_user, request.args.get("page", 1, type=int))
     # An invitation or reset link would let whoever reads it take over that account, so
     # only a development machine (where the outbox is the only way to get one) shows it.
     show_links = current_app.config["MARAC_SETTINGS"].env == "development"

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, render_template
-from sqlalchemy import text
 from werkzeug.wrappers import Response
 
-from marac.db import db_session
+from marac.db import database_answers, db_session
 
 bp = Blueprint("pages", __name__)
 health_bp = Blueprint("health", __name__)
@@ -25,8 +24,6 @@ def privacy() -> str:
 @health_bp.route("/healthz")
 def healthz() -> tuple[Response, int]:
     """200 when the database answers, 503 when it does not. No case data, no session."""
-    try:
-        db_session().execute(text("SELECT 1"))
-    except Exception:
+    if not database_answers(db_session()):
         return jsonify(status="unavailable", database="unreachable"), 503
     return jsonify(status="ok", database="ok"), 200

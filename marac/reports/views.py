@@ -11,17 +11,17 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from marac.accounts.models import Area
-from marac.audit import record
+from marac.accounts.queries import area_choices
 from marac.auth import admin_required, roles_required
 from marac.db import db_session, get_or_404
 from marac.formatting import uk_today
+from marac.forms import show_invalid
 from marac.inputs import year_error
+from marac.operations import Conflict, Invalid
 from marac.panels.models import Panel
+from marac.reports import operations
 from marac.reports.access import REPORTING_ROLES, reportable_panels, scope_for
 from marac.reports.charts import bar_chart
 from marac.reports.forms import DeleteTargetForm, TargetForm
@@ -134,14 +134,7 @@ def export(key: str) -> Response:
     scope, _, _, _ = _scope()
     session = db_session()
     table = _find(tables(dashboard(session, scope)), key)
-    record(
-        session,
-        "export",
-        "report",
-        None,
-        f"{table.title} CSV, {scope.area_label}, {scope.period_label}",
-    )
-    session.commit()
+    operations.record_table_export(session, current_user, scope, table)
     return _csv(table.csv(), f"{key}-{scope.start}-{scope.end}.csv")
 
 
@@ -151,14 +144,7 @@ def pack() -> Response:
     scope, _, _, _ = _scope()
     session = db_session()
     body = pack_csv(tables(dashboard(session, scope)))
-    record(
-        session,
-        "export",
-        "report",
-        None,
-        f"Partnership pack CSV, {scope.area_label}, {scope.period_label}",
-    )
-    session.commit()
+    operations.record_pack_export(session, current_user, scope, kind="CSV")
     return _csv(body, f"partnership-pack-{scope.start}-{scope.end}.csv")
 
 
@@ -173,14 +159,7 @@ def pack_pdf() -> Response:
         "reports/pack.html", scope=scope, tables=tables(dashboard(session, scope))
     )
     pdf = HTML(string=html, base_url=url_for("reports.index", _external=True)).write_pdf()
-    record(
-        session,
-        "export",
-        "report",
-        None,
-        f"Partnership pack PDF, {scope.area_label}, {scope.period_label}",
-    )
-    session.commit()
+    operations.record_pack_export(session, current_user, scope, kind="PDF")
     return Response(
         pdf,
         mimetype="application/pdf",
@@ -205,16 +184,6 @@ def targets() -> str:
     return render_template("reports/targets.html", targets=progress, delete_form=DeleteTargetForm())
 
 
-TARGET_FIELDS = (
-    "name",
-    "baseline_start",
-    "baseline_end",
-    "change_percent",
-    "measured_start",
-    "measured_end",
-)
-
-
 def _target_form(target: PartnershipTarget | None) -> TargetForm:
     """The form, filled from the target on a first visit, with the areas to choose from."""
     if request.method == "GET" and target is not None:
@@ -222,38 +191,34 @@ def _target_form(target: PartnershipTarget | None) -> TargetForm:
         form.area_id.data = str(target.area_id or "")
     else:
         form = TargetForm(data={"version": "1"} if request.method == "GET" else None)
-    areas = db_session().execute(select(Area.id, Area.name).order_by(Area.name)).all()
+    areas = area_choices(db_session())
     form.area_id.choices = [("", BOROUGH), *((str(i), name) for i, name in areas)]
     return form
 
 
-def _apply_target(form: TargetForm, target: PartnershipTarget) -> list[str]:
-    """Copy the form onto the target; the names of the fields that changed."""
-    changed = []
-    for name in TARGET_FIELDS:
-        if getattr(target, name) != form[name].data:
-            setattr(target, name, form[name].data)
-            changed.append(name.replace("_", " "))
-    area_id = int(form.area_id.data) if form.area_id.data else None
-    if target.area_id != area_id:
-        target.area_id = area_id
-        changed.append("area")
-    return changed
+def _values(form: TargetForm) -> operations.TargetValues:
+    return operations.TargetValues(
+        name=form.name.data,
+        baseline_start=form.baseline_start.data,
+        baseline_end=form.baseline_end.data,
+        change_percent=form.change_percent.data,
+        measured_start=form.measured_start.data,
+        measured_end=form.measured_end.data,
+        area_id=int(form.area_id.data) if form.area_id.data else None,
+    )
 
 
 @bp.route("/targets/new", methods=["GET", "POST"])
 @admin_required
 def target_new() -> str | WerkzeugResponse:
-    session = db_session()
     form = _target_form(None)
     if not form.validate_on_submit():
         return render_template("reports/target_form.html", form=form, target=None)
-    target = PartnershipTarget(created_by_id=current_user.id)
-    _apply_target(form, target)
-    session.add(target)
-    session.flush()
-    record(session, "create", "partnership_target", target.id, target.name)
-    session.commit()
+    try:
+        target = operations.create_target(db_session(), current_user, _values(form))
+    except Invalid as error:
+        show_invalid(form, error)
+        return render_template("reports/target_form.html", form=form, target=None)
     flash(f"Added the target {target.name}.", "success")
     return redirect(url_for("reports.targets"))
 
@@ -267,27 +232,24 @@ def target_edit(target_id: int) -> str | WerkzeugResponse:
     form = _target_form(target)
     if not form.validate_on_submit():
         return render_template("reports/target_form.html", form=form, target=target)
-    if not form.version_matches(target.version):
-        form.show_conflict(target.version)
-        return render_template("reports/target_form.html", form=form, target=target)
-    changed = _apply_target(form, target)
-    if not changed:
-        flash("Nothing changed.", "info")
-        return redirect(url_for("reports.targets"))
-    record(
-        session,
-        "update",
-        "partnership_target",
-        target.id,
-        f"Changed {', '.join(changed)} of {target.name}",
-    )
     try:
-        session.commit()
-    except StaleDataError:
-        session.rollback()
+        version = int(form.version.data or "")
+    except ValueError:
+        version = -1
+    try:
+        changed = operations.update_target(
+            session, current_user, target_id, version=version, values=_values(form)
+        )
+    except Invalid as error:
+        show_invalid(form, error)
+        return render_template("reports/target_form.html", form=form, target=target)
+    except Conflict:
         fresh = get_or_404(PartnershipTarget, target_id)
         form.show_conflict(fresh.version)
         return render_template("reports/target_form.html", form=form, target=fresh)
+    if not changed:
+        flash("Nothing changed.", "info")
+        return redirect(url_for("reports.targets"))
     flash(f"Saved the target {target.name}.", "success")
     return redirect(url_for("reports.targets"))
 
@@ -295,12 +257,9 @@ def target_edit(target_id: int) -> str | WerkzeugResponse:
 @bp.post("/targets/<int:target_id>/delete")
 @admin_required
 def target_delete(target_id: int) -> WerkzeugResponse:
-    session = db_session()
-    target = get_or_404(PartnershipTarget, target_id)
+    get_or_404(PartnershipTarget, target_id)
     form = DeleteTargetForm()
     if form.validate_on_submit():
-        record(session, "delete", "partnership_target", target.id, target.name)
-        session.delete(target)
-        session.commit()
-        flash(f"Deleted the target {target.name}.", "success")
+        name = operations.delete_target(db_session(), current_user, target_id)
+        flash(f"Deleted the target {name}.", "success")
     return redirect(url_for("reports.targets"))

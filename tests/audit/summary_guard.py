@@ -93,17 +93,17 @@ SAFE_CALLS = {
     "lower",
     "_describe",  # a panel's settings (marac/panels/operations.py)
     "text",  # MergeSummary.text(): counts
-    "_changes",  # names of the fields that changed (marac/accounts/admin_views.py)
+    "_changes",  # names of the fields that changed (marac/accounts/operations.py)
 }
 # Calls reviewed by hand: (file, action) -> why the summary is safe.
 REVIEWED = {
     ("marac/accounts/signin.py", ""): "fixed texts naming the sign-in method",
     ("marac/accounts/sso.py", ""): "coded refusal reasons, the provider's name, an email",
-    ("marac/accounts/sso_admin.py", "identity_provider_created"): "provider name and issuer",
-    ("marac/accounts/sso_admin.py", "identity_provider_updated"): "names of changed fields",
+    ("marac/accounts/operations.py", "identity_provider_created"): "provider name and issuer",
+    ("marac/accounts/operations.py", "identity_provider_updated"): "names of changed fields",
     ("marac/demo.py", "demo_data_loaded"): "counts of the demo rows loaded",
-    ("marac/accounts/admin_views.py", "local_strand_updated"): "field names, strand names",
-    ("marac/accounts/admin_views.py", "local_strand_added"): "an admin-configured strand name",
+    ("marac/incidents/local_strands.py", "local_strand_updated"): "field names, strand names",
+    ("marac/incidents/local_strands.py", "local_strand_added"): "an admin-configured strand name",
     ("marac/incidents/operations.py", "incident_recorded"): "strand labels, coded categories",
     ("marac/incidents/operations.py", "person_matched"): "how matched, names of filled fields",
     ("marac/meetings/operations.py", "meeting_case_recorded"): "coded decision and outcome",
@@ -112,7 +112,7 @@ REVIEWED = {
     ("marac/referrals/operations.py", "referral_accepted"): "reference, area name and area id",
     ("marac/panels/operations.py", "meetings_scheduled"): "panel name and dates",
     ("marac/panels/operations.py", "panel_updated"): "changed field names and panel settings",
-    ("marac/reports/views.py", "update"): "changed field names of a target",
+    ("marac/reports/operations.py", "update"): "changed field names of a target",
     ("marac/referrals/operations.py", "trigger_settings_updated"): "field names and numbers",
     ("marac/api/operations.py", "api_call"): (
         "method, status and the request path: API paths hold only ids and the sender's own "

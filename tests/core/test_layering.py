@@ -44,22 +44,7 @@ UPWARD: dict[tuple[str, str], str] = {
     ),
 }
 
-# View modules not yet reduced to parse, call and render (issue 14 empties this).
-VIEWS_NOT_YET: set[str] = {
-    "accounts.admin_views",
-    "accounts.sso_admin",
-    "accounts.views",
-    "audit.views",
-    "notify.views",
-    "pages.views",
-    "reports.views",
-}
-# Upward imports not yet turned round (issue 14 empties this).
-UPWARD_NOT_YET: set[tuple[str, str]] = {
-    ("accounts.admin_views", "incidents.models"),
-    ("accounts.admin_views", "incidents.strands"),
-}
-ALLOWED = set(UPWARD) | UPWARD_NOT_YET
+ALLOWED = set(UPWARD)
 
 WRITE_OR_QUERY_CALLS = {
     "commit", "rollback", "flush", "execute", "scalar", "scalars", "add", "add_all", "delete",
@@ -158,10 +143,7 @@ def test_a_view_builds_no_query_and_commits_nothing(module: str) -> None:
                 found.append(f"calls .{func.attr}() on line {node.lineno}")
             if isinstance(func, ast.Name) and func.id == "select":
                 found.append(f"calls select() on line {node.lineno}")
-    if module in VIEWS_NOT_YET:
-        assert found, f"marac.{module} is clean now: take it out of VIEWS_NOT_YET"
-    else:
-        assert found == []
+    assert found == []
 
 
 def test_no_import_circles_between_modules() -> None:

@@ -251,6 +251,10 @@ def own_research(
 # ---- end of agenda -----------------------------------------------------------------------
 
 
+# ---- meeting record ----------------------------------------------------------------------
+
+
+@dataclass
 class CaseOnRecord:
     """A listed case as its record page sees it: the meeting, the item, the agenda's order."""
 

@@ -42,7 +42,9 @@ static/dist/.built: node_modules/.installed static/src/marac.scss
 run: install
 	$(BIN)/marac db upgrade
 	$(BIN)/marac demo-data --if-empty
-	@echo "Serving Community MARAC on http://127.0.0.1:5000 (Ctrl+C to stop)"
+	@echo "Serving Community MARAC on http://127.0.0.1:5000 with its job worker (Ctrl+C stops both)"
+	@trap 'kill 0' INT TERM EXIT; \
+	$(BIN)/marac worker & \
 	$(BIN)/marac run --host 127.0.0.1 --port 5000
 
 # DejaVu fonts, embedded in the PDF minutes so they look the same everywhere (Debian package).

@@ -94,6 +94,13 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     login_manager.init_app(app)
     app.before_request(enforce_login_and_idle_timeout)
 
+    from marac.jobs import queue as job_queue
+    from marac.storage import backends as storage_backends
+    from marac.worker import load_jobs
+
+    job_queue.configure(app)
+    storage_backends.init_app(app)
+    load_jobs()
     _register_blueprints(app)
     _connect_receivers()
     from marac import ratelimit
@@ -145,6 +152,7 @@ def _register_blueprints(app: Flask) -> None:
     from marac.home.views import bp as home_bp
     from marac.incidents.local_strand_views import bp as local_strands_bp
     from marac.incidents.views import bp as incidents_bp
+    from marac.jobs.views import bp as jobs_bp
     from marac.meetings.views import bp as meetings_bp
     from marac.minutes.views import bp as minutes_bp
     from marac.notify.views import bp as notify_bp
@@ -166,6 +174,7 @@ def _register_blueprints(app: Flask) -> None:
         audit_bp,
         home_bp,
         incidents_bp,
+        jobs_bp,
         local_strands_bp,
         meetings_bp,
         notify_bp,

@@ -240,6 +240,18 @@ def send_emails_command() -> None:
     click.echo(f"{len(result.sent)} emails sent, {len(result.failed)} failed (retried next run).")
 
 
+@click.command("worker")
+@click.option("--workers", default=2, show_default=True, help="Threads running jobs")
+@with_appcontext
+def worker_command(workers: int) -> None:
+    """Run the job worker: queued jobs and the periodic schedule (no cron needed)."""
+    from marac.worker import run_consumer
+
+    settings = current_app.config["MARAC_SETTINGS"]
+    click.echo(f"Job worker reading {settings.queue_url.split('@')[-1]} with {workers} threads")
+    run_consumer(current_app._get_current_object(), workers)  # type: ignore[attr-defined]
+
+
 @click.group("audit")
 def audit_group() -> None:
     """Check the audit log."""
@@ -262,6 +274,7 @@ def audit_verify() -> None:
 def register_commands(app: Flask) -> None:
     app.cli.add_command(audit_group)
     app.cli.add_command(send_reminders_command)
+    app.cli.add_command(worker_command)
     app.cli.add_command(send_emails_command)
     app.cli.add_command(db_group)
     app.cli.add_command(create_user)

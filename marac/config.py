@@ -83,6 +83,19 @@ class Settings:
     breached_password_api_url: str = "https://api.pwnedpasswords.com/range/"
     # Proxy hops in front of the app whose X-Forwarded-For/-Proto we believe; 0 = none.
     trusted_proxies: int = 0
+    # The job queue (marac.jobs, Huey): sqlite:///path (the embedded default, under
+    # instance/), redis://host:port/db (several workers on several hosts), or "immediate"
+    # (run each job at once in the process that asks: tests and one-off commands).
+    queue_url: str = field(default_factory=lambda: f"sqlite:///{INSTANCE_DIR / 'queue.db'}")
+    # Where issued PDFs, packs and attachments live (marac.storage): file:///folder (the
+    # default, under instance/) or s3://bucket/prefix with the s3_* settings below.
+    storage_url: str = field(default_factory=lambda: f"file://{INSTANCE_DIR / 'storage'}")
+    s3_endpoint_url: str = ""  # empty: AWS itself; set for another S3-compatible store
+    s3_region: str = "eu-west-2"
+    # ClamAV's daemon for attachments: a unix socket path or tcp://host:port; empty: none
+    # (uploads stay quarantined, undownloadable, until a scanner is configured).
+    clamd_address: str = ""
+    upload_max_bytes: int = 10 * 1024 * 1024
 
     @property
     def migration_url(self) -> str:
@@ -140,6 +153,12 @@ class Settings:
             breached_password_api_url=env.get("MARAC_BREACHED_PASSWORD_API_URL")
             or cls.breached_password_api_url,
             sso_key=env.get("MARAC_SSO_KEY") or "",
+            queue_url=env.get("MARAC_QUEUE_URL") or f"sqlite:///{INSTANCE_DIR / 'queue.db'}",
+            storage_url=env.get("MARAC_STORAGE_URL") or f"file://{INSTANCE_DIR / 'storage'}",
+            s3_endpoint_url=env.get("MARAC_S3_ENDPOINT_URL") or "",
+            s3_region=env.get("MARAC_S3_REGION") or cls.s3_region,
+            clamd_address=env.get("MARAC_CLAMD_ADDRESS") or "",
+            upload_max_bytes=_int(env, "MARAC_UPLOAD_MAX_BYTES", 10 * 1024 * 1024),
         )
         settings.check()
         return settings
@@ -175,6 +194,14 @@ class Settings:
             raise ConfigError("MARAC_LOCKOUT_ATTEMPTS must be at least 1")
         if self.trusted_proxies < 0:
             raise ConfigError("MARAC_TRUSTED_PROXIES must be 0 (no proxy) or more")
+        if not self.queue_url.startswith(("sqlite:///", "redis://", "rediss://", "immediate")):
+            raise ConfigError(
+                "MARAC_QUEUE_URL must be sqlite:///path, redis://host:port/db or immediate"
+            )
+        if not self.storage_url.startswith(("file://", "s3://")):
+            raise ConfigError("MARAC_STORAGE_URL must be file:///folder or s3://bucket/prefix")
+        if self.upload_max_bytes < 1:
+            raise ConfigError("MARAC_UPLOAD_MAX_BYTES must be at least 1")
         if self.notify_backend not in {"outbox", "smtp", "notify"}:
             raise ConfigError("MARAC_NOTIFY_BACKEND must be outbox, smtp or notify")
         if self.notify_backend == "notify" and not (
@@ -205,5 +232,5 @@ class Settings:
             "REMEMBER_COOKIE_SAMESITE": "Lax",
             "PERMANENT_SESSION_LIFETIME": timedelta(minutes=self.session_timeout_minutes),
             "WTF_CSRF_TIME_LIMIT": None,
-            "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+            "MAX_CONTENT_LENGTH": self.upload_max_bytes + 1024 * 1024,  # the form around it
         }

@@ -7,6 +7,7 @@ from marac.api.models import ApiClient, ApiIntake
 from marac.assessments.models import RiskAssessment, RiskMeasure
 from marac.audit.models import AuditChainHead, AuditEvent
 from marac.incidents.models import Incident, IncidentStrand, LocalStrand, Perpetrator
+from marac.jobs.models import Job
 from marac.meetings.models import (
     AgencyAttendance,
     AgendaAmendment,
@@ -44,6 +45,7 @@ __all__ = [
     "Incident",
     "IncidentStrand",
     "IssuedDocument",
+    "Job",
     "LocalStrand",
     "Meeting",
     "Minutes",

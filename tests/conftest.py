@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -100,6 +101,10 @@ def empty_database_url(tmp_path: Path) -> Iterator[str]:
     postgres.drop_database(url)
 
 
+# One throwaway document store per test process; object keys are random, so tests share it.
+STORAGE_ROOT = tempfile.mkdtemp(prefix="marac-store-")
+
+
 def settings_for(database_url: str, **changes: Any) -> Settings:
     values: dict[str, Any] = {
         "env": "test",
@@ -110,6 +115,9 @@ def settings_for(database_url: str, **changes: Any) -> Settings:
         # limit tests set low ones.
         "ratelimit_per_address": "1000 per minute",
         "ratelimit_per_account": "1000 per minute",
+        # Jobs run in the asking process right after the commit; tests/jobs run real workers.
+        "queue_url": "immediate",
+        "storage_url": f"file://{STORAGE_ROOT}",
     }
     values.update(changes)
     return Settings(**values)

@@ -1,0 +1,1 @@
+"""Where documents live: issued PDFs, packs and attachments, behind one small interface."""

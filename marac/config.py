@@ -87,6 +87,9 @@ class Settings:
     # instance/), redis://host:port/db (several workers on several hosts), or "immediate"
     # (run each job at once in the process that asks: tests and one-off commands).
     queue_url: str = field(default_factory=lambda: f"sqlite:///{INSTANCE_DIR / 'queue.db'}")
+    queue_name: str = "marac"  # keys in Redis start with it: several services may share one
+    # A running job whose worker has not reported for this long is sent again.
+    job_stale_seconds: int = 120
     # Where issued PDFs, packs and attachments live (marac.storage): file:///folder (the
     # default, under instance/) or s3://bucket/prefix with the s3_* settings below.
     storage_url: str = field(default_factory=lambda: f"file://{INSTANCE_DIR / 'storage'}")
@@ -154,6 +157,8 @@ class Settings:
             or cls.breached_password_api_url,
             sso_key=env.get("MARAC_SSO_KEY") or "",
             queue_url=env.get("MARAC_QUEUE_URL") or f"sqlite:///{INSTANCE_DIR / 'queue.db'}",
+            queue_name=env.get("MARAC_QUEUE_NAME") or cls.queue_name,
+            job_stale_seconds=_int(env, "MARAC_JOB_STALE_SECONDS", 120),
             storage_url=env.get("MARAC_STORAGE_URL") or f"file://{INSTANCE_DIR / 'storage'}",
             s3_endpoint_url=env.get("MARAC_S3_ENDPOINT_URL") or "",
             s3_region=env.get("MARAC_S3_REGION") or cls.s3_region,
@@ -200,6 +205,8 @@ class Settings:
             )
         if not self.storage_url.startswith(("file://", "s3://")):
             raise ConfigError("MARAC_STORAGE_URL must be file:///folder or s3://bucket/prefix")
+        if self.job_stale_seconds < 5:
+            raise ConfigError("MARAC_JOB_STALE_SECONDS must be at least 5")
         if self.upload_max_bytes < 1:
             raise ConfigError("MARAC_UPLOAD_MAX_BYTES must be at least 1")
         if self.notify_backend not in {"outbox", "smtp", "notify"}:

@@ -83,9 +83,12 @@ def job_handler(
 
 def configure(app: Flask) -> None:
     """Point the queue at the app's storage; jobs run in this app's context."""
-    global _APP
+    global _APP, STALE
     _APP = app
-    url: str = app.config["MARAC_SETTINGS"].queue_url
+    settings = app.config["MARAC_SETTINGS"]
+    STALE = timedelta(seconds=settings.job_stale_seconds)
+    url: str = settings.queue_url
+    huey.name = settings.queue_name
     if url == "immediate":
         huey.immediate = True
         return

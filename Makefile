@@ -6,10 +6,10 @@ BIN := $(VENV)/bin
 # Two workers per run: the machine has two cores and the tests are independent.
 PYTEST_ARGS ?= -n 2
 
-.PHONY: install install-test run test lint browser fonts clean
+.PHONY: install install-test run test lint browser system-packages clean
 
 # What `make run` needs: the app's own packages only, never the test tools.
-install: $(VENV)/.installed static/dist/.built fonts
+install: $(VENV)/.installed static/dist/.built system-packages
 
 # What `make test` needs on top: pytest, Playwright, axe-core and the other test tools.
 install-test: install $(VENV)/.test-installed node_modules/.dev-installed
@@ -44,16 +44,24 @@ run: install
 	$(BIN)/marac demo-data --if-empty
 	@echo "Serving Community MARAC on http://127.0.0.1:5000 with its job worker (Ctrl+C stops both)"
 	@trap 'kill 0' INT TERM EXIT; \
+	export MARAC_CLAMD_ADDRESS=$${MARAC_CLAMD_ADDRESS:-$(CURDIR)/instance/clamav/clamd.sock}; \
+	$(BIN)/marac dev-scanner & \
 	$(BIN)/marac worker & \
 	$(BIN)/marac run --host 127.0.0.1 --port 5000
 
-# DejaVu fonts, embedded in the PDF minutes so they look the same everywhere (Debian package).
-fonts:
-	@[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || { \
-	  echo "Installing Debian's fonts-dejavu-core for the PDF minutes"; \
+# Debian packages the app itself needs: DejaVu fonts embedded in the PDF minutes, libmagic
+# (attachments' real file types) and ClamAV's daemon (attachments' virus scan).
+system-packages:
+	@missing=""; \
+	[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$$missing fonts-dejavu-core"; \
+	ldconfig -p 2>/dev/null | grep -q 'libmagic\.so\.1' || missing="$$missing libmagic1"; \
+	[ -x /usr/sbin/clamd ] || missing="$$missing clamav-daemon"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends fonts-dejavu-core >/dev/null; }
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
 
 # Headless Chromium for the browser tests, from Debian's packages.
 browser:

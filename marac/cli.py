@@ -252,6 +252,48 @@ def worker_command(workers: int) -> None:
     run_consumer(current_app._get_current_object(), workers)  # type: ignore[attr-defined]
 
 
+# The EICAR test file's MD5 and size: the only "virus" the development scanner knows.
+DEV_SIGNATURE = "44d88612fea8a8f36de82e1278abb02f:68:Marac-Demo-EICAR"
+
+
+@click.command("dev-scanner")
+@with_appcontext
+def dev_scanner_command() -> None:
+    """Run a local clamd for `make run`, knowing only the EICAR test file (never production).
+
+    A council's clamd loads the real signatures kept current by freshclam; this one lets a
+    demo show the scan, quarantine and refusal without downloading any.
+    """
+    import os
+    import shutil
+    from pathlib import Path
+
+    from marac.config import INSTANCE_DIR
+
+    settings = current_app.config["MARAC_SETTINGS"]
+    if settings.is_production:
+        raise click.UsageError("the development scanner is not for production: run clamd")
+    folder = INSTANCE_DIR / "clamav"
+    address = settings.clamd_address
+    if not address or Path(address).parent != folder:
+        click.echo(f"Using the configured virus scanner at {address or '(none)'}")
+        return
+    clamd = shutil.which("clamd") or "/usr/sbin/clamd"
+    if not Path(clamd).exists():
+        click.echo("clamd is not installed: attachments stay quarantined until one is configured")
+        return
+    (folder / "signatures").mkdir(parents=True, exist_ok=True)
+    (folder / "signatures" / "demo.hdb").write_text(DEV_SIGNATURE + "\n")
+    config = folder / "clamd.conf"
+    config.write_text(
+        f"LocalSocket {address}\nDatabaseDirectory {folder / 'signatures'}\nForeground yes\n"
+        f"LogFile {folder / 'clamd.log'}\nBytecode no\nStreamMaxLength 30M\n"
+    )
+    Path(address).unlink(missing_ok=True)
+    click.echo(f"Development virus scanner (EICAR test signature only) on {address}")
+    os.execv(clamd, [clamd, "-c", str(config)])
+
+
 @click.group("audit")
 def audit_group() -> None:
     """Check the audit log."""
@@ -275,6 +317,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(audit_group)
     app.cli.add_command(send_reminders_command)
     app.cli.add_command(worker_command)
+    app.cli.add_command(dev_scanner_command)
     app.cli.add_command(send_emails_command)
     app.cli.add_command(db_group)
     app.cli.add_command(create_user)

@@ -236,3 +236,37 @@ def count_queries(app: Flask) -> Any:
             event.remove(engine, "before_cursor_execute", before)
 
     return _count
+
+
+# --- Real services: clamd, an S3 API server (see tests/services.py) -----------------------
+
+
+@pytest.fixture(scope="session")
+def clamd_address(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A running clamd that knows only the EICAR test signature (one per test process)."""
+    from tests import services
+
+    address, process = services.start_clamd(tmp_path_factory.mktemp("clamd"))
+    yield address
+    services.stop(process)
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint_url() -> Iterator[str]:
+    """A real S3 API server (moto in server mode) for this test process."""
+    from tests import services
+
+    # boto3 reads credentials from the environment; the server accepts any.
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "marac-test")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "marac-test-secret")
+    url, process = services.start_s3_server()
+    yield url
+    services.stop(process)
+
+
+@pytest.fixture
+def s3_storage_url(s3_endpoint_url: str) -> str:
+    """`storage_url` for a fresh bucket on the S3 server (pass `s3_endpoint_url` too)."""
+    from tests import services
+
+    return f"s3://{services.new_bucket(s3_endpoint_url)}/documents"

@@ -33,6 +33,7 @@ from marac.accounts.queries import (
     agencies_with_user_counts,
     agency_choices,
     areas_by_name,
+    person_account,
     users_page,
 )
 from marac.auth import admin_required
@@ -123,7 +124,7 @@ def user_new() -> str | Response:
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @admin_required
 def user_edit(user_id: int) -> str | Response:
-    user = get_or_404(User, user_id)
+    user = person_account(db_session(), current_user, user_id)
     form = UserForm(obj=user)
     form.agency_id.choices = agency_choices(db_session())
     form.areas.choices = _area_choices(user)
@@ -140,7 +141,7 @@ def user_edit(user_id: int) -> str | Response:
 @bp.route("/users/<int:user_id>/unlock", methods=["POST"])
 @admin_required
 def user_unlock(user_id: int) -> Response:
-    get_or_404(User, user_id)
+    person_account(db_session(), current_user, user_id)
     user = operations.unlock_user(db_session(), current_user, user_id)
     flash(f"{user.name} can sign in again.", "success")
     return redirect(url_for("admin.user_edit", user_id=user.id))
@@ -150,7 +151,7 @@ def user_unlock(user_id: int) -> Response:
 @admin_required
 def user_invite(user_id: int) -> Response:
     """A new invitation for someone who has not set a password yet; the old link stops."""
-    get_or_404(User, user_id)
+    person_account(db_session(), current_user, user_id)
     try:
         user = operations.resend_invitation(
             db_session(), current_user, user_id, service_name=_settings().service_name
@@ -165,7 +166,7 @@ def user_invite(user_id: int) -> Response:
 @admin_required
 def user_reset_password(user_id: int) -> Response:
     """End the password and every session; the person sets a new one from an emailed link."""
-    get_or_404(User, user_id)
+    person_account(db_session(), current_user, user_id)
     try:
         user = operations.reset_password(
             db_session(), current_user, user_id, service_name=_settings().service_name
@@ -184,7 +185,7 @@ def user_reset_password(user_id: int) -> Response:
 @admin_required
 def user_reset_second_factor(user_id: int) -> Response:
     """For a lost phone: forget the authenticator and recovery codes, end every session."""
-    get_or_404(User, user_id)
+    person_account(db_session(), current_user, user_id)
     user = operations.reset_second_factor(
         db_session(), current_user, user_id, service_name=_settings().service_name
     )

@@ -52,6 +52,15 @@ def _get(db: Session, model: type[Any], object_id: int) -> Any:
     return found
 
 
+def _person(db: Session, user_id: int) -> User:
+    """A user account a person holds; an API client's service user is managed with its
+    client (/admin/api-clients), never as a user, so it is not found here."""
+    user = _get(db, User, user_id)
+    if user.is_service:
+        raise NotFound()
+    return user
+
+
 def _changes(obj: Any, fields: list[str], data: dict[str, Any]) -> list[str]:
     """Names of the fields whose values differ, for the audit summary."""
     return [f for f in fields if getattr(obj, f) != data[f]]
@@ -88,7 +97,7 @@ def save_user(
     only coordinators have areas. A change of role, agency or active ends their sessions.
     """
     _admin(actor)
-    user = _get(db, User, user_id) if user_id is not None else None
+    user = _person(db, user_id) if user_id is not None else None
     if (
         user is not None
         and user.id == actor.id
@@ -162,7 +171,7 @@ def save_user(
 def unlock_user(db: Session, actor: User, user_id: int) -> User:
     """Clear a lock-out after failed sign-ins."""
     _admin(actor)
-    user = _get(db, User, user_id)
+    user = _person(db, user_id)
     user.failed_logins = 0
     user.locked_until = None
     record(db, "user_unlocked", "user", user.id, f"Unlocked {user.email}", user=actor)
@@ -173,7 +182,7 @@ def unlock_user(db: Session, actor: User, user_id: int) -> User:
 def resend_invitation(db: Session, actor: User, user_id: int, *, service_name: str) -> User:
     """A new invitation for an active user with no password yet; earlier links stop."""
     _admin(actor)
-    user = _get(db, User, user_id)
+    user = _person(db, user_id)
     if user.has_password or not user.active:
         raise Invalid({"user": "Only an active user who has not set a password can be invited"})
     issue_link(db, user, InvitationKind.INVITATION, by=actor, service_name=service_name)
@@ -187,7 +196,7 @@ def resend_invitation(db: Session, actor: User, user_id: int, *, service_name: s
 def reset_password(db: Session, actor: User, user_id: int, *, service_name: str) -> User:
     """End an active user's password and sessions; they set a new one from an emailed link."""
     _admin(actor)
-    user = _get(db, User, user_id)
+    user = _person(db, user_id)
     if not user.active:
         raise Invalid({"user": "An inactive user's password cannot be reset"})
     user.password_hash = ""
@@ -208,7 +217,7 @@ def reset_password(db: Session, actor: User, user_id: int, *, service_name: str)
 def reset_second_factor(db: Session, actor: User, user_id: int, *, service_name: str) -> User:
     """For a lost phone: forget the authenticator and recovery codes, end every session."""
     _admin(actor)
-    user = _get(db, User, user_id)
+    user = _person(db, user_id)
     user.totp_secret = None
     user.totp_last_step = None
     db.execute(RecoveryCode.__table__.delete().where(RecoveryCode.user_id == user.id))

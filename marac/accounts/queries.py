@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from marac.accounts.models import Agency, Area, Role, User
 from marac.accounts.sso_models import IdentityProvider
-from marac.operations import allow
+from marac.operations import NotFound, allow
 from marac.pagination import Page, paginate
 
 
@@ -51,6 +51,16 @@ def users_page(
     if role in {r.value for r in Role}:
         query = query.where(User.role == role)
     return paginate(db, query, page)
+
+
+def person_account(db: Session, viewer: User, user_id: int) -> User:
+    """A user account for the admin pages; an API client's service user is not one (it is
+    managed with its client), so it is not found."""
+    allow(viewer.has_role(Role.ADMIN))
+    user = db.get(User, user_id)
+    if user is None or user.is_service:
+        raise NotFound()
+    return user
 
 
 def agencies_with_user_counts(db: Session) -> list[tuple[Agency, int]]:

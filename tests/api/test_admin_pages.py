@@ -74,3 +74,22 @@ def test_only_admins_reach_the_pages(db: Session, login: Any) -> None:
     coordinator = login(make_user(db, Role.COORDINATOR))
     assert coordinator.get("/admin/api-clients").status_code == 403
     assert coordinator.submit("/admin/api-clients/new", {"name": "X"}).status_code == 403
+
+
+def test_a_service_user_is_managed_with_its_client_not_as_a_user(db: Session, login: Any) -> None:
+    from tests.api.helpers import make_api_client
+
+    client, _token = make_api_client(db)
+    service_id = client.service_user_id
+    admin = login(make_user(db, Role.ADMIN))
+    listing = admin.get("/admin/users").get_data(as_text=True)
+    assert f'href="/admin/users/{service_id}"' not in listing
+    assert 'href="/admin/api-clients"' in listing
+    assert admin.get(f"/admin/users/{service_id}").status_code == 404
+    for action in ("unlock", "invite", "reset-password", "reset-second-factor"):
+        assert admin.submit(f"/admin/users/{service_id}/{action}").status_code == 404
+    edit = {"name": "Now a person", "email": "person@test.example", "role": "admin"}
+    assert admin.submit(f"/admin/users/{service_id}", edit).status_code == 404
+    db.expire_all()
+    service = db.get(type(client.service_user), service_id)
+    assert service is not None and service.is_service and service.role != "admin"

@@ -56,14 +56,16 @@ def authenticate() -> Response | None:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        return problem(401)
+        return _unauthenticated("missing")
     from marac.api.queries import client_for_token
 
     client = client_for_token(db_session(), token.strip())
     if client is None:
-        return problem(401, "The token is unknown, revoked or replaced by a newer one.")
+        return _unauthenticated(
+            "unknown", "The token is unknown, revoked or replaced by a newer one."
+        )
     g.api_client = client
-    wait = _over_limit(client)
+    wait = _over_limit(("api-client", str(client.id)), "ratelimit_api")
     if wait is not None:
         return problem(429, headers={"Retry-After": str(wait)})
     if request.method in {"POST", "PUT", "PATCH"}:
@@ -78,6 +80,16 @@ def authenticate() -> Response | None:
     return None
 
 
+def _unauthenticated(why: str, detail: str | None = None) -> Response:
+    """A 401, audited; an address that keeps trying is slowed (429) and not audited again,
+    so nobody can fill the audit log by calling without a token."""
+    wait = _over_limit(("api-unauthenticated", request.remote_addr or ""), "ratelimit_per_address")
+    if wait is not None:
+        return problem(429, headers={"Retry-After": str(wait)})
+    g.api_unauthenticated = why
+    return problem(401, detail) if detail else problem(401)
+
+
 def _has_nul(value: Any, depth: int = 0) -> bool:
     if depth > 32:
         return False
@@ -90,13 +102,13 @@ def _has_nul(value: Any, depth: int = 0) -> bool:
     return False
 
 
-def _over_limit(client: ApiClient) -> int | None:
-    """Seconds to wait if this call is one too many for the client, else None."""
+def _over_limit(keys: tuple[str, str], setting: str) -> int | None:
+    """Seconds to wait if this call is one too many for `keys` under the limit named by
+    `setting` (its first rule), else None."""
     limiter = current_app.extensions.get(EXTENSION)
     if limiter is None or not limiter.enabled:
         return None
-    item = parse(current_app.config["MARAC_SETTINGS"].ratelimit_api.split(";")[0])
-    keys = ("api-client", str(client.id))
+    item = parse(getattr(current_app.config["MARAC_SETTINGS"], setting).split(";")[0])
     strategy = limiter.limiter
     if strategy.hit(item, *keys):
         return None
@@ -125,11 +137,24 @@ def audit_call(response: Response) -> Response:
     """After each API response: one audit row with the client, address and status."""
     response.headers["Cache-Control"] = "no-store"  # answers may carry case data
     client: ApiClient | None = g.get("api_client")
-    if client is None:
-        return response
-    from marac.api.operations import record_call
+    from marac.api.operations import record_call, record_unauthenticated
 
     db = db_session()
+    if client is None:
+        why = g.get("api_unauthenticated")
+        if why:
+            try:
+                db.rollback()
+                record_unauthenticated(
+                    db,
+                    method=request.method,
+                    path=request.path[:200],
+                    why=why,
+                )
+            except Exception:
+                current_app.logger.exception("could not audit a refused API call")
+                db.rollback()
+        return response
     try:
         db.rollback()  # nothing half-done from a failed request rides on the audit commit
         client = db.get(ApiClient, client.id) or client

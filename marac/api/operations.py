@@ -149,6 +149,17 @@ def record_call(
            user=client.service_user)  # fmt: skip
 
 
+# Why a call had no client, as the audit log says it.
+TOKEN_REFUSALS = {"missing": "no bearer token", "unknown": "an unknown or revoked token"}
+
+
+@operation
+def record_unauthenticated(db: Session, *, method: str, path: str, why: str) -> None:
+    """Audit a call refused for want of a valid token (who tried is known by address only;
+    the caller cuts the path short, since anyone may send one)."""
+    record(db, "api_unauthenticated", "api", None, f"{method} {path} 401 ({TOKEN_REFUSALS[why]})")
+
+
 # ---- intake: idempotent creates ---------------------------------------------------------
 
 

@@ -157,6 +157,36 @@ def test_each_client_is_rate_limited_on_its_own(database_url: str) -> None:
         app.extensions["marac_db"].engine.dispose()
 
 
+def test_calls_without_a_valid_token_are_audited_until_an_address_is_slowed(
+    database_url: str,
+) -> None:
+    app = create_app(settings_for(database_url, ratelimit_per_address="3 per minute"))
+    session = app.extensions["marac_db"].sessionmaker()
+    try:
+        web = app.test_client()
+        codes = [
+            call(web, "GET", "/api/v1/strands", None).status_code,
+            call(web, "GET", "/api/v1/strands", "marac_forged").status_code,
+            call(web, "POST", "/api/v1/incidents", "marac_forged", json={}).status_code,
+            call(web, "GET", "/api/v1/strands", None).status_code,
+            call(web, "GET", "/api/v1/strands", None).status_code,
+        ]
+        assert codes == [401, 401, 401, 429, 429]
+        rows = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "api_unauthenticated")
+        ).all()
+        assert [r.summary for r in rows] == [
+            "GET /api/v1/strands 401 (no bearer token)",
+            "GET /api/v1/strands 401 (an unknown or revoked token)",
+            "POST /api/v1/incidents 401 (an unknown or revoked token)",
+        ]  # the 429s are not audited: nobody fills the log by calling without a token
+        assert all(r.user_id is None and r.ip_address for r in rows)
+        assert "marac_forged" not in " ".join(r.summary for r in rows)
+    finally:
+        session.close()
+        app.extensions["marac_db"].engine.dispose()
+
+
 def test_the_document_is_openapi_3_1_with_bearer_security(client: Client) -> None:
     response = client.get("/api/v1/openapi.json")
     assert response.status_code == 200

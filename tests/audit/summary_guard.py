@@ -114,6 +114,9 @@ REVIEWED = {
     ("marac/panels/operations.py", "panel_updated"): "changed field names and panel settings",
     ("marac/reports/operations.py", "update"): "changed field names of a target",
     ("marac/referrals/operations.py", "trigger_settings_updated"): "field names and numbers",
+    ("marac/api/operations.py", "api_unauthenticated"): (
+        "the method, the request path cut to 200 characters and a fixed reason"
+    ),
     ("marac/api/operations.py", "api_call"): (
         "method, status and the request path: API paths hold only ids and the sender's own "
         "references, never a payload or a query string"

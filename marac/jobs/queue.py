@@ -449,6 +449,6 @@ def periodic(schedule: Callable[[datetime], bool]) -> Callable[[Callable[[Sessio
         run.__name__ = fn.__name__
         run.__qualname__ = fn.__qualname__
         run.__module__ = fn.__module__
-        return huey.periodic_task(schedule, name=name)(run)
+        return huey.periodic_task(schedule, name=fn.__name__)(run)  # Huey adds the module
 
     return register

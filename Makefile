@@ -39,14 +39,16 @@ static/dist/.built: node_modules/.installed static/src/marac.scss
 	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js static/dist/govuk/
 	touch $@
 
+# The web server and one job worker (SQLite queue under instance/): Ctrl+C stops both,
+# the worker after its running jobs finish.
 run: install
 	$(BIN)/marac db upgrade
 	$(BIN)/marac demo-data --if-empty
 	@echo "Serving Community MARAC on http://127.0.0.1:5000 with its job worker (Ctrl+C stops both)"
-	@trap 'kill 0' INT TERM EXIT; \
-	export MARAC_CLAMD_ADDRESS=$${MARAC_CLAMD_ADDRESS:-$(CURDIR)/instance/clamav/clamd.sock}; \
-	$(BIN)/marac dev-scanner & \
-	$(BIN)/marac worker & \
+	@export MARAC_CLAMD_ADDRESS=$${MARAC_CLAMD_ADDRESS:-$(CURDIR)/instance/clamav/clamd.sock}; \
+	$(BIN)/marac dev-scanner & scanner=$$!; \
+	$(BIN)/marac worker & worker=$$!; \
+	trap 'trap - INT TERM EXIT; kill -INT $$worker 2>/dev/null; kill $$scanner 2>/dev/null; wait $$worker' INT TERM EXIT; \
 	$(BIN)/marac run --host 127.0.0.1 --port 5000
 
 # Debian packages the app itself needs: DejaVu fonts embedded in the PDF minutes, libmagic

@@ -14,6 +14,7 @@ from pathlib import Path
 from marac.config import Settings
 
 START = "from marac.cli import main; main()"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def worker_env(settings: Settings, **extra: str) -> dict[str, str]:
@@ -33,22 +34,35 @@ def worker_env(settings: Settings, **extra: str) -> dict[str, str]:
             "MARAC_NOTIFY_BACKEND": settings.notify_backend,
             "MARAC_SMTP_HOST": settings.smtp_host,
             "MARAC_SMTP_PORT": str(settings.smtp_port),
+            "MARAC_MAIL_FROM": settings.mail_from,
         }
     )
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))
     env.update(extra)
     return env
 
 
-def start_worker(settings: Settings, log: Path, threads: int = 1, **extra: str) -> subprocess.Popen:
-    """Start `marac worker` in its own process group; its output goes to `log`."""
-    out = log.open("ab")
-    return subprocess.Popen(
-        [sys.executable, "-c", START, "worker", "--workers", str(threads)],
-        env=worker_env(settings, **extra),
-        stdout=out,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+def start_worker(
+    settings: Settings,
+    log: Path,
+    threads: int = 1,
+    preload: tuple[str, ...] = (),
+    **extra: str,
+) -> subprocess.Popen:
+    """Start `marac worker` in its own process group; its output goes to `log`.
+
+    `preload` names modules imported first (test-only job handlers).
+    """
+    start = "".join(f"import {name}; " for name in preload) + START
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-c", start, "worker", "--workers", str(threads)],
+            env=worker_env(settings, **extra),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            cwd=ROOT,
+        )
 
 
 def stop_worker(process: subprocess.Popen, *, kill: bool = False) -> None:
@@ -63,9 +77,20 @@ def stop_worker(process: subprocess.Popen, *, kill: bool = False) -> None:
         process.wait(timeout=10)
 
 
+def stop_workers(*processes: subprocess.Popen) -> None:
+    """SIGTERM several at once, then wait for each (they shut down side by side)."""
+    for process in processes:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+    for process in processes:
+        stop_worker(process)
+
+
 @contextmanager
-def running_worker(settings: Settings, log: Path, **extra: str) -> Iterator[subprocess.Popen]:
-    process = start_worker(settings, log, **extra)
+def running_worker(
+    settings: Settings, log: Path, preload: tuple[str, ...] = (), **extra: str
+) -> Iterator[subprocess.Popen]:
+    process = start_worker(settings, log, preload=preload, **extra)
     try:
         yield process
     finally:

@@ -11,25 +11,34 @@ job runs at once in the asking process, after the commit: tests and one-off comm
 
 Every job is safe to run twice: a worker first claims the row with one conditional
 UPDATE (queued, or running with a heartbeat older than `STALE`), so two workers never
-hold one job, and handlers write their results idempotently. A job whose worker died
-(killed mid-job) is sent again by the sweeper once its heartbeat is stale.
+hold one job, and handlers write their results idempotently. While a handler runs, a
+thread beats the heartbeat, so a long job is never mistaken for a dead one. A job whose
+worker died (killed mid-job) is sent again by the sweeper once its heartbeat is stale;
+one that was never sent (the queue was down) once it has waited `UNSENT`.
+
+Retries are the row's business, not Huey's: a failed attempt puts the row back to queued
+and schedules the next one `RETRY_DELAY_SECONDS` later, up to the handler's `attempts`.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, has_app_context
 from huey import Huey, crontab
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
-from sqlalchemy import event, or_, select, update
+from redis import ConnectionPool
+from sqlalchemy import event, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from marac.db import utcnow
@@ -43,8 +52,13 @@ STALE = timedelta(minutes=2)
 UNSENT = timedelta(minutes=1)
 MAX_ATTEMPTS = 3
 RETRY_DELAY_SECONDS = 5
+# `execute` returns this when the attempt failed and another one is due.
+RETRY = "retry"
+UK = ZoneInfo("Europe/London")
 
-huey = Huey("marac", immediate=True, utc=True, storage_class=MemoryStorage)
+# No result store: the Job row holds the outcome (results kept by Huey are never read,
+# and would pile up in its storage).
+huey = Huey("marac", immediate=True, utc=True, results=False, storage_class=MemoryStorage)
 
 
 @dataclass(frozen=True)
@@ -82,7 +96,11 @@ def job_handler(
 
 
 def configure(app: Flask) -> None:
-    """Point the queue at the app's storage; jobs run in this app's context."""
+    """Point the queue at the app's storage; jobs run in this app's context.
+
+    The storage is built after the name is set: Huey's storages take their keys (Redis)
+    or queue column (SQLite) from the name they were created with.
+    """
     global _APP, STALE
     _APP = app
     settings = app.config["MARAC_SETTINGS"]
@@ -91,10 +109,17 @@ def configure(app: Flask) -> None:
     huey.name = settings.queue_name
     if url == "immediate":
         huey.immediate = True
+        huey.storage = MemoryStorage(huey.name)
         return
     huey.immediate = False
     if url.startswith(("redis://", "rediss://")):
-        huey.storage = RedisStorage(huey.name, url=url)
+        # Short timeouts: a request committing a job must not hang on a Redis that is
+        # unreachable (it logs and the sweeper sends the job later). The read timeout
+        # is above the consumer's 1-second blocking pop.
+        pool = ConnectionPool.from_url(
+            url, socket_connect_timeout=3, socket_timeout=10, health_check_interval=30
+        )
+        huey.storage = RedisStorage(huey.name, connection_pool=pool)
     else:
         path = Path(url.removeprefix("sqlite:///"))
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -123,15 +148,26 @@ def job_session() -> Iterator[Session]:
 _PENDING = "marac_jobs_after_commit"
 
 
-def after_commit(db: Session, send: Callable[[], None]) -> None:
-    """Call `send()` once `db`'s transaction commits; forget it if the transaction rolls back."""
-    db.info.setdefault(_PENDING, []).append(send)
+def after_commit(db: Session, send: Callable[[], object], *, once: bool = False) -> None:
+    """Call `send()` once `db`'s transaction commits; forget it if the transaction rolls back.
+
+    With `once`, a `send` already waiting for this transaction is not added again (one
+    outbox drain per transaction, however many emails it stored).
+    """
+    pending = db.info.setdefault(_PENDING, [])
+    if once and send in pending:
+        return
+    pending.append(send)
 
 
 @event.listens_for(Session, "after_commit")
 def _send_pending(session: Session) -> None:
+    # The data is committed: a failure to queue must not turn the request into an error.
     for send in session.info.pop(_PENDING, []):
-        send()
+        try:
+            send()
+        except Exception:
+            log.exception("could not queue %r after commit; the schedule catches up", send)
 
 
 @event.listens_for(Session, "after_rollback")
@@ -174,13 +210,13 @@ def submit(
 
 def send(job_id: int) -> bool:
     """Hand the job's id to the queue; False (logged, nothing lost) if the queue is down."""
-    if huey.immediate:  # run here and now, every attempt (Huey would delay the retries)
-        for _attempt in range(MAX_ATTEMPTS):
-            try:
-                execute(job_id)
-            except Exception:
-                continue
-            return True
+    if huey.immediate:  # run here and now, every attempt (no delay between them)
+        try:
+            while execute(job_id) == RETRY:
+                pass
+        except Exception:
+            log.exception("job %s could not be run; the sweeper will send it again", job_id)
+            return False
         return True
     try:
         run_job(job_id)
@@ -239,39 +275,91 @@ def claim(db: Session, job_id: int, now: datetime | None = None) -> Job | None:
     ).one()
 
 
+@contextmanager
+def heartbeat(job_id: int, attempt: int) -> Iterator[None]:
+    """Beat the job's heartbeat from a thread while its handler runs (own session).
+
+    Only this attempt's claim is refreshed: a worker that lost the job to another keeps
+    no claim alive.
+    """
+    stop = threading.Event()
+    every = max(0.5, STALE.total_seconds() / 4)
+
+    def beat() -> None:
+        while not stop.wait(every):
+            try:
+                with job_session() as db:
+                    db.execute(
+                        update(Job)
+                        .where(
+                            Job.id == job_id,
+                            Job.status == JobStatus.RUNNING.value,
+                            Job.attempts == attempt,
+                        )
+                        .values(heartbeat_at=utcnow())
+                    )
+                    db.commit()
+            except Exception:  # a missed beat only risks a second run, which is safe
+                log.warning("job %s: heartbeat not recorded", job_id, exc_info=True)
+
+    thread = threading.Thread(target=beat, name=f"heartbeat-{job_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=every + 20)
+
+
 def execute(job_id: int) -> str:
-    """Claim and run one job; returns its status afterwards. Raises to ask for a retry."""
+    """Claim and run one job; returns its status afterwards, or `RETRY` if another
+    attempt is due."""
     with job_session() as db:
         job = claim(db, job_id)
         if job is None:
+            log.debug("job %s: finished or held by another worker; skipped", job_id)
             return "skipped"
         handler = HANDLERS.get(job.kind)
         if handler is None:
             _finish(db, job, JobStatus.FAILED, error=f"no handler for {job.kind!r}")
+            log.error("job %s (%s) failed: no handler for its kind", job.id, job.kind)
             return JobStatus.FAILED.value
+        if job.attempts > handler.attempts:  # its workers died every time (killed, OOM)
+            return _give_up(db, job, handler, "the worker stopped during every attempt")
+        attempt = job.attempts
+        log.info("job %s (%s) started, attempt %s", job.id, job.kind, attempt)
+        began = time.monotonic()
         try:
-            handler.run(db, job, Progress(job.id))
+            with heartbeat(job.id, attempt):
+                handler.run(db, job, Progress(job.id))
         except Exception as exc:
             db.rollback()
             job = db.get(Job, job_id, populate_existing=True)
             assert job is not None
             error = f"{type(exc).__name__}: {exc}"[:2000]
-            log.exception("job %s (%s) attempt %s failed", job.id, job.kind, job.attempts)
-            if job.attempts < handler.attempts:
+            log.exception("job %s (%s) attempt %s failed", job.id, job.kind, attempt)
+            if attempt < handler.attempts:
                 job.status = JobStatus.QUEUED.value
                 job.error = error
                 job.message = "Something went wrong; trying again"
+                job.heartbeat_at = utcnow()  # the sweeper waits UNSENT from here
                 db.commit()
-                raise
-            _finish(db, job, JobStatus.FAILED, error=error)
-            if handler.failed is not None:
-                handler.failed(db, job)
-            return JobStatus.FAILED.value
+                return RETRY
+            return _give_up(db, job, handler, error)
         job = db.get(Job, job_id, populate_existing=True)
         assert job is not None
         if not job.finished:
             _finish(db, job, JobStatus.DONE)
+        log.info("job %s (%s) %s in %.1f s", job.id, job.kind, job.status, time.monotonic() - began)
         return job.status
+
+
+def _give_up(db: Session, job: Job, handler: Handler, error: str) -> str:
+    _finish(db, job, JobStatus.FAILED, error=error)
+    log.error("job %s (%s) failed after %s attempts", job.id, job.kind, job.attempts)
+    if handler.failed is not None:
+        handler.failed(db, job)
+    return JobStatus.FAILED.value
 
 
 def _finish(db: Session, job: Job, status: JobStatus, *, error: str = "") -> None:
@@ -283,21 +371,27 @@ def _finish(db: Session, job: Job, status: JobStatus, *, error: str = "") -> Non
     db.commit()
 
 
-@huey.task(retries=MAX_ATTEMPTS - 1, retry_delay=RETRY_DELAY_SECONDS)
-def run_job(job_id: int) -> str:
+@huey.task()
+def run_job(job_id: int) -> None:
     """The one Huey task: everything else is a registered handler."""
-    return execute(job_id)
+    if execute(job_id) == RETRY:
+        run_job.schedule((job_id,), delay=RETRY_DELAY_SECONDS)
 
 
 def sweep(db: Session, now: datetime | None = None) -> list[int]:
-    """Send again every job the queue lost: never sent (queue down) or its worker died."""
+    """Send again every job the queue lost: never sent (queue down) or its worker died.
+
+    A queued job sent again is stamped, so a long queue gets one more copy per `UNSENT`,
+    not one per sweep; copies are harmless (the claim lets one run).
+    """
     now = now or utcnow()
     ids = list(
         db.scalars(
             select(Job.id)
             .where(
                 or_(
-                    (Job.status == JobStatus.QUEUED.value) & (Job.created_at < now - UNSENT),
+                    (Job.status == JobStatus.QUEUED.value)
+                    & (func.coalesce(Job.heartbeat_at, Job.created_at) < now - UNSENT),
                     (Job.status == JobStatus.RUNNING.value) & (Job.heartbeat_at < now - STALE),
                 )
             )
@@ -305,8 +399,16 @@ def sweep(db: Session, now: datetime | None = None) -> list[int]:
             .limit(100)
         )
     )
-    for job_id in ids:
-        send(job_id)
+    sent = [job_id for job_id in ids if send(job_id)]
+    if sent and not huey.immediate:
+        db.execute(
+            update(Job)
+            .where(Job.id.in_(sent), Job.status == JobStatus.QUEUED.value)
+            .values(heartbeat_at=now)
+        )
+        db.commit()
+    if ids:
+        log.info("sweeper sent %s of %s lost jobs again: %s", len(sent), len(ids), sent)
     return ids
 
 
@@ -316,17 +418,37 @@ def sweep_lost_jobs() -> None:
         sweep(db)
 
 
-def periodic(schedule: crontab) -> Callable[[Callable[[Session], None]], Any]:
-    """Declare `fn(db)` to run on a schedule in the worker (no cron needed)."""
+def uk_crontab(**fields: str) -> Callable[[datetime], bool]:
+    """A crontab read on UK clocks (GMT or BST): Huey's own runs on UTC."""
+    on_utc = crontab(**fields)
+
+    def validate(timestamp: datetime) -> bool:
+        local = timestamp.replace(tzinfo=UTC).astimezone(UK).replace(tzinfo=None)
+        return bool(on_utc(local))
+
+    return validate
+
+
+def periodic(schedule: Callable[[datetime], bool]) -> Callable[[Callable[[Session], None]], Any]:
+    """Declare `fn(db)` to run on a schedule in the worker (no cron needed).
+
+    Every worker's scheduler enqueues it, so with several workers it runs once per
+    worker: `fn` must be safe to run twice (each one here is).
+    """
 
     def register(fn: Callable[[Session], None]) -> Any:
+        name = f"{fn.__module__}.{fn.__name__}"
+
         def run() -> None:
+            began = time.monotonic()
             with job_session() as db:
                 fn(db)
+            # Quiet: these run every minute; each says itself when it did something.
+            log.debug("periodic %s done in %.1f s", name, time.monotonic() - began)
 
         run.__name__ = fn.__name__
         run.__qualname__ = fn.__qualname__
         run.__module__ = fn.__module__
-        return huey.periodic_task(schedule, name=f"{fn.__module__}.{fn.__name__}")(run)
+        return huey.periodic_task(schedule, name=fn.__name__)(run)  # Huey adds the module
 
     return register

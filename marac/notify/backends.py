@@ -1,9 +1,10 @@
 """Email backends chosen by MARAC_NOTIFY_BACKEND, and the send step that uses them.
 
 Delivery never happens inside a request: events store OutboxMessage rows in the same
-transaction as the change, and `send_pending` (run by `marac send-reminders` or
-`marac send-emails`) delivers the unsent ones. A message is marked sent only after the
-backend accepted it; a failure is recorded on the row and retried on the next run.
+transaction as the change, and `send_pending` (the worker's outbox drain, see
+notify/jobs.py, or `marac send-emails` by hand) delivers the unsent ones. A message is
+marked sent only after the backend accepted it; a failure is recorded on the row and
+retried on the next run.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
+from email.utils import formatdate, parseaddr
 from typing import Protocol
 
 from sqlalchemy import or_, select, update
@@ -41,6 +43,17 @@ def email_text(message: OutboxMessage, base_url: str) -> str:
     return "\n\n".join(parts)
 
 
+def message_id(message: OutboxMessage, mail_from: str) -> str:
+    """The same Message-ID on every attempt at one outbox message, on the sender's domain.
+
+    The row's id and creation time (to the microsecond) keep it unique across the
+    council's deployments; nothing about the case is in it.
+    """
+    domain = parseaddr(mail_from)[1].rpartition("@")[2] or "localhost"
+    stamp = message.created_at.strftime("%Y%m%d%H%M%S%f")
+    return f"<marac.{message.id}.{stamp}@{domain}>"
+
+
 class Backend(Protocol):
     name: str
 
@@ -66,6 +79,8 @@ class SmtpBackend:
     def send(self, message: OutboxMessage) -> None:
         s = self.settings
         email = EmailMessage()
+        email["Date"] = formatdate(usegmt=True)
+        email["Message-ID"] = message_id(message, s.mail_from)
         email["From"] = s.mail_from
         email["To"] = message.recipient
         email["Subject"] = message.subject

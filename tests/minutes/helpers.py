@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 from io import BytesIO
+from pathlib import Path
+from typing import Any
 
 from pypdf import PdfReader
 from sqlalchemy.orm import Session
@@ -13,6 +15,7 @@ from marac.db import utcnow
 from marac.formatting import uk_today
 from marac.meetings.models import AgencyAttendance, Attendee, CaseInformation
 from marac.panels.models import AgendaStatus, MeetingStatus
+from marac.storage.backends import FileStore
 from tests.factories import make_user
 from tests.meeting_factories import make_action, make_meeting
 from tests.meetings import PanelWorld
@@ -105,3 +108,10 @@ def pdf_pages(data: bytes) -> list[str]:
 
 def pdf_text(data: bytes) -> str:
     return "\n".join(pdf_pages(data))
+
+
+def stored_bytes(document: Any) -> bytes:
+    """An issued document's bytes as they sit in the test store (unchecked)."""
+    from tests.conftest import STORAGE_ROOT
+
+    return FileStore(Path(STORAGE_ROOT)).read(document.storage_key)

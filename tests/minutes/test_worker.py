@@ -42,7 +42,7 @@ def _job(db: Session, job_id: int) -> Job:
 def test_a_worker_killed_mid_issue_leaves_nothing_half_issued(
     app: Flask, db: Session, tmp_path: Path
 ) -> None:
-    world = large_meeting(db, cases=4, extra_agencies=3)
+    world = large_meeting(db, cases=3, extra_agencies=3)
     settings = app.config["MARAC_SETTINGS"]
     log = tmp_path / "worker.log"
     job = operations.issue_minutes(db, world.coordinator, world.held.id, version=1)

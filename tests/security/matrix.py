@@ -281,6 +281,7 @@ RULES: dict[str, Rule] = {
     "reports.export": rule(COORDINATORS, ADMINS),
     "reports.pack": rule(COORDINATORS, ADMINS),
     "reports.pack_pdf": rule(COORDINATORS, ADMINS),
+    "reports.prepare_pack_pdf": rule(COORDINATORS, ADMINS),
     "reports.targets": rule(ADMINS),
     "reports.target_new": rule(ADMINS),
     "reports.target_edit": rule(ADMINS),

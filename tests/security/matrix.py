@@ -264,6 +264,9 @@ RULES: dict[str, Rule] = {
     "minutes.job_status_json": rule(
         RUNS_PANEL, params=HELD, others=NOT_YOURS, exceptions={ADMIN: Outcome.REFUSED}
     ),
+    # ---- jobs: a job's progress is its requester's (here the coordinator who issued)
+    "jobs.progress": rule(COORDINATOR_SAME_AREA, others=NOT_YOURS),
+    "jobs.status": rule(COORDINATOR_SAME_AREA, others=NOT_YOURS),
     # ---- actions
     "actions.mine": rule(CASE_WORKERS),
     "actions.agency": rule(SUPERVISORS, MEMBERS, COORDINATORS),

@@ -39,7 +39,8 @@ static/dist/.built: node_modules/.installed static/src/marac.scss
 	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js static/dist/govuk/
 	touch $@
 
-# The web server and one job worker (SQLite queue under instance/): Ctrl+C stops both,
+# The web server, one job worker (SQLite queue under instance/) and a development virus
+# scanner: Ctrl+C stops them all,
 # the worker after its running jobs finish.
 run: install
 	$(BIN)/marac db upgrade

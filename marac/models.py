@@ -16,7 +16,7 @@ from marac.meetings.models import (
     CaseInformation,
     CaseResearch,
 )
-from marac.minutes.models import IssuedDocument, Minutes
+from marac.minutes.models import IssuedDocument, Minutes, StoredPdf
 from marac.notify.models import Notification, NotificationPreference, OutboxMessage, ReminderSent
 from marac.panels.models import CalendarFeed, Meeting, Panel, panel_agency, panel_area
 from marac.people.models import DuplicateDismissal, Person, PersonMerge, RepeatSettings
@@ -64,6 +64,7 @@ __all__ = [
     "RiskAssessment",
     "RiskMeasure",
     "SsoIdentity",
+    "StoredPdf",
     "TriggerSettings",
     "User",
     "panel_agency",

@@ -14,7 +14,12 @@ import sys
 from flask import Flask
 
 # Each capability's job handlers and periodic work (a module per capability).
-JOB_MODULES: list[str] = ["marac.notify.jobs", "marac.actions.jobs"]
+JOB_MODULES: list[str] = [
+    "marac.notify.jobs",
+    "marac.actions.jobs",
+    "marac.minutes.jobs",
+    "marac.reports.jobs",
+]
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 

@@ -1,7 +1,8 @@
 """Issued minutes for the demo borough: the latest held meeting of each panel.
 
 Rendering is the slow part (about a second a document), so only the most recent past
-meeting of each panel gets its minutes and extracts issued. A second run leaves them.
+meeting of each panel gets its minutes and extracts issued (into the document store).
+A second run leaves them.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from marac.db import utcnow
 from marac.minutes.lifecycle import issue
 from marac.minutes.models import Minutes, MinutesStatus
 from marac.panels.models import Meeting, MeetingStatus, Panel
+from marac.storage.backends import store
 
 
 def load_minutes_demo(db: Session) -> str:
@@ -48,7 +50,9 @@ def load_minutes_demo(db: Session) -> str:
             )
         )
         db.flush()
-        documents += len(issue(db, meeting, chair, meeting.meeting_date + timedelta(days=3)))
+        documents += len(
+            issue(db, meeting, chair, meeting.meeting_date + timedelta(days=3), store())
+        )
         issued += 1
     db.flush()
     if not issued:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea
 from wtforms import SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length
@@ -29,3 +30,7 @@ class CorrectionForm(VersionedForm):
         ],
     )
     submit = SubmitField("Issue a correction", widget=GovSubmitInput())
+
+
+class AgendaPdfForm(FlaskForm):
+    submit = SubmitField("Prepare the agenda PDF", widget=GovSubmitInput())

@@ -1,4 +1,5 @@
-"""Who may approve, issue and download the minutes, and the issue itself. No Flask here.
+"""Who may approve, issue and download the minutes, and the issue itself. No Flask here
+(the document store is passed in).
 
 Approval is the chair's: the user named as the panel's chair. A panel with no chair
 recorded is approved by a coordinator running it (they chair in practice). Issuing and
@@ -9,19 +10,24 @@ users of its agency, and superseded versions only to the coordinators.
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from marac.accounts.models import Role
 from marac.db import utcnow
-from marac.minutes.content import gather_minutes
+from marac.minutes.content import MinutesContent, gather_minutes
 from marac.minutes.models import DocumentKind, IssuedDocument, Minutes, MinutesStatus
-from marac.minutes.render import render_extract, render_full_minutes
+from marac.minutes.render import RenderedPdf, render_extract, render_full_minutes
 from marac.panels.access import runs_panel, sits_on_panel
 from marac.panels.models import AgendaStatus, Meeting, MeetingStatus
+
+if TYPE_CHECKING:
+    from marac.storage.backends import Store
 
 
 class MinutesError(Exception):
@@ -78,57 +84,139 @@ def approve(session: Session, meeting: Meeting, user: Any) -> Minutes:
     return minutes
 
 
-def issue(
-    session: Session, meeting: Meeting, user: Any, today: date, reason: str = ""
-) -> list[IssuedDocument]:
-    """Render and store the full minutes and every agency's extract as the next version.
+@dataclass(frozen=True)
+class StoredDocument:
+    """One rendered document already in the store, waiting to be made visible."""
 
-    The first issue needs the chair's approval; a later one is a correction and needs a
-    reason. Earlier versions are kept (marked superseded), never changed.
-    """
-    minutes = minutes_of(session, meeting)
-    correcting = minutes.status == MinutesStatus.ISSUED.value
+    kind: str
+    agency_id: int | None
+    key: str
+    size: int
+    sha256: str
+    page_count: int
+
+
+def check_issue(minutes: Minutes, reason: str = "") -> int:
+    """The number the next version would carry, if issuing is allowed now."""
     if minutes.status == MinutesStatus.DRAFT.value:
         raise MinutesError("The chair must approve the minutes before they are issued")
-    if correcting and not reason.strip():
+    if minutes.status == MinutesStatus.ISSUED.value and not reason.strip():
         raise MinutesError("Enter the reason for the correction")
-    number = minutes.current_version + 1
-    content = gather_minutes(session, meeting)
-    rendered = [(DocumentKind.FULL, None, render_full_minutes(content, number, today))]
-    for agency_id in content.agencies_with_actions():
-        rendered.append(
-            (DocumentKind.EXTRACT, agency_id, render_extract(content, agency_id, number, today))
-        )
+    return minutes.current_version + 1
+
+
+def plan(content: MinutesContent) -> list[tuple[str, int | None]]:
+    """The documents of one version: the full minutes, then one extract per agency."""
+    return [(DocumentKind.FULL.value, None)] + [
+        (DocumentKind.EXTRACT.value, agency_id) for agency_id in content.agencies_with_actions()
+    ]
+
+
+def document_key(meeting_id: int, batch: str, kind: str, agency_id: int | None) -> str:
+    """Where a document of one issuing run lives: the same key on a rerun, which overwrites."""
+    name = "full" if agency_id is None else f"extract-{agency_id}"
+    return f"minutes/{meeting_id}/{batch}/{name}.pdf"
+
+
+def render_document(
+    content: MinutesContent, kind: str, agency_id: int | None, number: int, today: date
+) -> RenderedPdf:
+    if kind == DocumentKind.FULL.value:
+        return render_full_minutes(content, number, today)
+    assert agency_id is not None
+    return render_extract(content, agency_id, number, today)
+
+
+def store_document(
+    store: Store, key: str, kind: str, agency_id: int | None, pdf: RenderedPdf
+) -> StoredDocument:
+    stored = store.put(key, pdf.pdf)
+    return StoredDocument(kind, agency_id, stored.key, stored.size, stored.sha256, pdf.page_count)
+
+
+def record_issue(
+    session: Session,
+    meeting: Meeting,
+    user: Any,
+    number: int,
+    documents: list[StoredDocument],
+    reason: str = "",
+) -> list[IssuedDocument]:
+    """Make version `number` visible: every document is already stored. Earlier versions
+    are kept (marked superseded), never changed."""
+    minutes = minutes_of(session, meeting)
     session.execute(
         update(IssuedDocument)
         .where(IssuedDocument.meeting_id == meeting.id, IssuedDocument.superseded.is_(False))
         .values(superseded=True)
     )
     now = utcnow()
-    documents = [
+    issued = [
         IssuedDocument(
             meeting_id=meeting.id,
-            kind=kind.value,
-            agency_id=agency_id,
+            kind=d.kind,
+            agency_id=d.agency_id,
             version_number=number,
             superseded=False,
             reason=reason.strip(),
-            pdf=pdf.pdf,
-            sha256=pdf.sha256,
-            size_bytes=len(pdf.pdf),
-            page_count=pdf.page_count,
+            storage_key=d.key,
+            pdf=None,
+            sha256=d.sha256,
+            size_bytes=d.size,
+            page_count=d.page_count,
             issued_by_id=user.id,
             issued_at=now,
         )
-        for kind, agency_id, pdf in rendered
+        for d in documents
     ]
-    session.add_all(documents)
+    session.add_all(issued)
     minutes.status = MinutesStatus.ISSUED.value
     minutes.current_version = number
     minutes.issued_by_id = user.id
     minutes.issued_at = now
     session.add(minutes)
-    return documents
+    return issued
+
+
+def issue(
+    session: Session,
+    meeting: Meeting,
+    user: Any,
+    today: date,
+    store: Store,
+    reason: str = "",
+) -> list[IssuedDocument]:
+    """Render, store and make visible the next version in one go (the demo data; the
+    service issues through the `issue_minutes` job, which reports progress)."""
+    number = check_issue(minutes_of(session, meeting), reason)
+    content = gather_minutes(session, meeting)
+    stored = [
+        store_document(
+            store,
+            document_key(meeting.id, f"v{number}", kind, agency_id),
+            kind,
+            agency_id,
+            render_document(content, kind, agency_id, number, today),
+        )
+        for kind, agency_id in plan(content)
+    ]
+    return record_issue(session, meeting, user, number, stored, reason)
+
+
+def agenda_fingerprint(meeting: Meeting, lines: list[Any]) -> str:
+    """What the agenda PDF is rendered from, hashed: an amendment (or a new venue, time or
+    chair) changes it, so a stored copy is current exactly while it matches."""
+    chair = meeting.panel.chair
+    basis = (
+        meeting.id,
+        meeting.meeting_date.isoformat(),
+        meeting.start_time.isoformat(),
+        meeting.venue or "",
+        meeting.panel.name,
+        chair.name if chair else "",
+        [repr(line) for line in lines],
+    )
+    return hashlib.sha256(repr(basis).encode()).hexdigest()
 
 
 def issued_documents(session: Session, meeting_id: int) -> list[IssuedDocument]:

@@ -1,7 +1,9 @@
 """The minutes lifecycle of a meeting and the PDFs issued from it.
 
-Issued documents are immutable: their bytes and SHA-256 are stored and served as they
-were, so a member's copy never differs from the record, whatever is edited later.
+Issued documents are immutable: their bytes live in the document store
+(`marac.storage`) under a key recorded here with their size and SHA-256, and every
+download checks the hash, so a member's copy never differs from the record, whatever is
+edited later. Rows issued before the store keep their bytes in `pdf` (still checked).
 """
 
 from __future__ import annotations
@@ -24,7 +26,11 @@ class MinutesStatus(StrEnum):
 class DocumentKind(StrEnum):
     FULL = "full"
     EXTRACT = "extract"  # one agency's actions and the minimum context to act
-    # Agenda PDFs are not stored: they render on download, amendments included.
+
+
+class RenderedKind(StrEnum):
+    AGENDA = "agenda"  # a meeting's published agenda, as it stood (fingerprint: its content)
+    PACK = "pack"  # a partnership pack PDF for one reporting scope
 
 
 class Minutes(Base):
@@ -64,9 +70,32 @@ class IssuedDocument(Base):
         Boolean, default=False
     )  # a later correction replaced it
     reason: Mapped[str] = mapped_column(Text, default="")  # why a correction was issued
-    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    storage_key: Mapped[str | None] = mapped_column(String(300))  # None: bytes in `pdf`
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary)  # rows issued before the store
     sha256: Mapped[str] = mapped_column(String(64))
     size_bytes: Mapped[int] = mapped_column(Integer)
     page_count: Mapped[int] = mapped_column(Integer)
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class StoredPdf(Base):
+    """A PDF rendered by a job on request (an agenda, a partnership pack) and kept in the
+    store. `fingerprint` is the SHA-256 of what it was rendered from: a copy is served
+    only while the source still has that fingerprint, so a stale one never goes out."""
+
+    __tablename__ = "stored_pdf"
+    __table_args__ = (Index("ix_stored_pdf_lookup", "kind", "object_id", "fingerprint"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    object_id: Mapped[int | None] = mapped_column(Integer)  # the meeting (agendas)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(300))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    page_count: Mapped[int] = mapped_column(Integer)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("app_user.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

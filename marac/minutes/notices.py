@@ -91,3 +91,24 @@ def _tell_action_officers(
             ),
         )
     return [user for user, _ in first_action.values()]
+
+
+@quietly
+def issuing_finished(session: Session, requester: User, meeting: Meeting, *, ok: bool) -> None:
+    """The coordinator who asked hears how the background issue ended (in-app and email)."""
+    when = long_date(meeting.meeting_date)
+    name = f"{meeting.panel.name}, {when}"
+    if ok:
+        subject = f"Minutes issued: {name}"
+        message = f"The minutes of {name} you asked to issue are issued and sent to the agencies."
+    else:
+        subject = f"Minutes not issued: {name}"
+        message = (
+            f"The minutes of {name} you asked to issue could not be issued. Nothing was "
+            "issued or sent. Try again from the minutes page, or tell your administrator."
+        )
+    deliver(
+        session,
+        [requester],
+        Notice(MINUTES_ISSUED, subject, message, name, f"/meetings/{meeting.id}/minutes"),
+    )

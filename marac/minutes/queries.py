@@ -14,11 +14,16 @@ from sqlalchemy.orm import Session
 
 from marac.accounts.models import Agency, User
 from marac.audit import record
+from marac.jobs.models import Job
+from marac.jobs.queries import latest_for
 from marac.minutes import lifecycle
 from marac.minutes.access import can_open_minutes
 from marac.minutes.models import DocumentKind, IssuedDocument, Minutes
 from marac.operations import NotFound, allow, operation
+from marac.panels.access import runs_panel
 from marac.panels.models import Meeting, MeetingStatus
+
+MINUTES_JOBS = ("issue_minutes", "agenda_pdf")  # the kinds minutes.jobs handles
 
 
 def meeting_of(db: Session, meeting_id: int) -> Meeting:
@@ -54,6 +59,7 @@ class MinutesPage:
     documents: list[IssuedDocument]
     agency_names: dict[int, str]
     people: dict[int, str]
+    job: Job | None = None  # the latest issuing job, for those running the panel
 
 
 @operation
@@ -87,4 +93,24 @@ def minutes_page(db: Session, viewer: Any, meeting_id: int) -> MinutesPage:
         f"Viewed the minutes page of meeting {meeting.id}",
         user=viewer,
     )
-    return MinutesPage(meeting, minutes, documents, names, people)
+    job = (
+        latest_for(db, "issue_minutes", "minutes", meeting.id)
+        if runs_panel(viewer, meeting.panel)
+        else None
+    )
+    return MinutesPage(meeting, minutes, documents, names, people, job)
+
+
+def meeting_job(db: Session, viewer: Any, meeting_id: int, job_id: int) -> tuple[Meeting, Job]:
+    """A minutes job of this meeting, for the coordinator who asked or one running the
+    panel; anyone else (or a job of another meeting) gets `NotFound`."""
+    meeting = meeting_of(db, meeting_id)
+    job = db.get(Job, job_id)
+    if (
+        job is None
+        or job.kind not in MINUTES_JOBS
+        or job.object_id != meeting.id
+        or not (job.requested_by_id == viewer.id or runs_panel(viewer, meeting.panel))
+    ):
+        raise NotFound()
+    return meeting, job

@@ -10,15 +10,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from marac.accounts.models import Role
 from marac.auth import require, roles_required
 from marac.db import db_session
+from marac.jobs.models import Job
 from marac.minutes import lifecycle, operations, queries
-from marac.minutes.forms import ApproveForm, CorrectionForm, IssueForm
+from marac.minutes.forms import AgendaPdfForm, ApproveForm, CorrectionForm, IssueForm
 from marac.minutes.models import DocumentKind, MinutesStatus
 from marac.operations import Conflict, Invalid
 from marac.panels.models import Meeting, MeetingStatus
@@ -26,6 +27,7 @@ from marac.panels.models import Meeting, MeetingStatus
 bp = Blueprint("minutes", __name__, url_prefix="/meetings")
 
 ROLES = (Role.REFERRER, Role.MEMBER, Role.COORDINATOR)
+REFRESH_SECONDS = 2
 STATUS_LABELS = {
     MinutesStatus.DRAFT: "Draft",
     MinutesStatus.APPROVED: "Approved by the chair",
@@ -57,6 +59,7 @@ def _page(meeting_id: int, correction: CorrectionForm | None = None, status: int
             documents=page.documents,
             agency_names=page.agency_names,
             people=page.people,
+            job=page.job,
             runs=lifecycle.can_issue(current_user, meeting),
             held=meeting.status == MeetingStatus.HELD.value,
             may_approve=lifecycle.can_approve(current_user, meeting),
@@ -92,15 +95,18 @@ def _version(form: Any) -> int:
         return -1
 
 
-def _step(meeting_id: int, form: Any, apply: Callable[[int], object], done: str) -> Any:
-    """Run one lifecycle step; a clash or a broken rule is said on the minutes page."""
+def _step(
+    meeting_id: int, form: Any, apply: Callable[[int], object], done: str | None = None
+) -> Any:
+    """Run one lifecycle step; a clash or a broken rule is said on the minutes page. A step
+    that queued a job goes to its progress page."""
     back = redirect(url_for("minutes.minutes", meeting_id=meeting_id))
     if not form.validate_on_submit():
         if isinstance(form, CorrectionForm):
             return _page(meeting_id, correction=form, status=400)
         abort(400)
     try:
-        apply(_version(form))
+        result = apply(_version(form))
     except Conflict as error:
         flash(error.message)
         return back
@@ -110,7 +116,10 @@ def _step(meeting_id: int, form: Any, apply: Callable[[int], object], done: str)
             return _page(meeting_id, correction=form, status=400)
         flash(error.message)
         return back
-    flash(done)
+    if isinstance(result, Job):
+        return redirect(url_for("minutes.job", meeting_id=meeting_id, job_id=result.id))
+    if done:
+        flash(done)
     return back
 
 
@@ -143,7 +152,6 @@ def issue(meeting_id: int) -> Any:
         lambda version: operations.issue_minutes(
             db_session(), current_user, meeting_id, version=version
         ),
-        "The minutes and the agencies' extracts are issued",
     )
 
 
@@ -156,15 +164,48 @@ def correct(meeting_id: int) -> Any:
     if minutes.status != MinutesStatus.ISSUED.value:
         abort(404)
     form = CorrectionForm()
-    number = minutes.current_version + 1
     return _step(
         meeting_id,
         form,
         lambda version: operations.correct_minutes(
             db_session(), current_user, meeting_id, version=version, reason=form.reason.data or ""
         ),
-        f"Version {number} of the minutes is issued",
     )
+
+
+def job_status(job: Job) -> dict[str, object]:
+    """What the progress page and its script show: never the error detail."""
+    return {
+        "id": job.id,
+        "status": job.status,
+        "finished": job.finished,
+        "done": job.done_count,
+        "total": job.total_count,
+        "message": job.message,
+    }
+
+
+@bp.get("/<int:meeting_id>/minutes/jobs/<int:job_id>")
+@roles_required(*ROLES)
+def job(meeting_id: int, job_id: int) -> str:
+    """Progress of issuing (or of the agenda PDF): refreshes itself until it is finished."""
+    meeting, found = queries.meeting_job(db_session(), current_user, meeting_id, job_id)
+    return render_template(
+        "minutes/job.html",
+        meeting=meeting,
+        job=found,
+        agenda=found.kind == operations.AGENDA_JOB,
+        refresh=None if found.finished else REFRESH_SECONDS,
+    )
+
+
+@bp.get("/<int:meeting_id>/minutes/jobs/<int:job_id>/status")
+@roles_required(*ROLES)
+def job_status_json(meeting_id: int, job_id: int) -> Response:
+    _, found = queries.meeting_job(db_session(), current_user, meeting_id, job_id)
+    response = jsonify(job_status(found))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/<int:meeting_id>/minutes/documents/<int:document_id>.pdf")
@@ -172,16 +213,36 @@ def correct(meeting_id: int) -> Any:
 def download(meeting_id: int, document_id: int) -> Response:
     """An issued PDF exactly as stored; refusals are 403 whatever the reason."""
     meeting = queries.meeting_of(db_session(), meeting_id)
-    document = operations.download_document(db_session(), current_user, meeting_id, document_id)
+    got = operations.download_document(db_session(), current_user, meeting_id, document_id)
+    document = got.document
+    if got.data is None:
+        page = render_template("minutes/unavailable.html", meeting=meeting)
+        return Response(page, status=500, mimetype="text/html")
     kind = "minutes" if document.kind == DocumentKind.FULL.value else "extract"
     suffix = f"-agency-{document.agency_id}" if document.agency_id else ""
-    return _pdf(document.pdf, f"{_stem(meeting)}-{kind}{suffix}-v{document.version_number}.pdf")
+    return _pdf(got.data, f"{_stem(meeting)}-{kind}{suffix}-v{document.version_number}.pdf")
 
 
 @bp.get("/<int:meeting_id>/agenda.pdf")
 @roles_required(Role.MEMBER, Role.COORDINATOR)
-def agenda(meeting_id: int) -> Response:
-    """The published agenda as a PDF, rendered as it stands (amendments included)."""
+def agenda(meeting_id: int) -> Any:
+    """The published agenda as a PDF, as it stands (amendments included). The worker
+    renders it on request; until a current copy is stored the page offers to ask."""
     meeting = queries.meeting_of(db_session(), meeting_id)
-    pdf = operations.download_agenda(db_session(), current_user, meeting_id)
-    return _pdf(pdf, f"{_stem(meeting)}-agenda.pdf")
+    got = operations.download_agenda(db_session(), current_user, meeting_id)
+    if got.data is not None:
+        return _pdf(got.data, f"{_stem(meeting)}-agenda.pdf")
+    if got.failed:
+        page = render_template("minutes/unavailable.html", meeting=meeting, agenda=True)
+        return Response(page, status=500, mimetype="text/html")
+    return render_template("minutes/agenda_pdf.html", meeting=meeting, form=AgendaPdfForm())
+
+
+@bp.post("/<int:meeting_id>/agenda.pdf")
+@roles_required(Role.MEMBER, Role.COORDINATOR)
+def prepare_agenda(meeting_id: int) -> Any:
+    queries.meeting_of(db_session(), meeting_id)
+    if not AgendaPdfForm().validate_on_submit():
+        abort(400)
+    found = operations.request_agenda_pdf(db_session(), current_user, meeting_id)
+    return redirect(url_for("minutes.job", meeting_id=meeting_id, job_id=found.id))

@@ -68,3 +68,7 @@ class TargetForm(VersionedForm):
 
 class DeleteTargetForm(FlaskForm):
     submit = SubmitField("Delete", widget=GovSubmitInput())
+
+
+class PackPdfForm(FlaskForm):
+    submit = SubmitField("Prepare the partnership pack PDF", widget=GovSubmitInput())

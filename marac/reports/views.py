@@ -24,8 +24,9 @@ from marac.panels.models import Panel
 from marac.reports import operations
 from marac.reports.access import REPORTING_ROLES, reportable_panels, scope_for
 from marac.reports.charts import bar_chart
-from marac.reports.forms import DeleteTargetForm, TargetForm
+from marac.reports.forms import DeleteTargetForm, PackPdfForm, TargetForm
 from marac.reports.models import PartnershipTarget
+from marac.reports.pack_pdf import fingerprint, pack_html
 from marac.reports.queries import Scope, dashboard
 from marac.reports.tables import (
     Table,
@@ -150,25 +151,42 @@ def pack() -> Response:
 
 @bp.get("/pack.pdf")
 @roles_required(*REPORTING_ROLES)
-def pack_pdf() -> Response:
-    from weasyprint import HTML  # heavy: only loaded when a pack is asked for
-
-    scope, _, _, _ = _scope()
+def pack_pdf() -> Any:
+    """The pack PDF as the figures stand: served from the store when a copy rendered from
+    the same figures exists, otherwise the page offers to have the worker prepare it."""
+    scope, _, chosen, _ = _scope()
     session = db_session()
-    html = render_template(
-        "reports/pack.html", scope=scope, tables=tables(dashboard(session, scope))
+    got = operations.download_pack_pdf(
+        session, current_user, scope, fingerprint(pack_html(session, scope))
     )
-    pdf = HTML(string=html, base_url=url_for("reports.index", _external=True)).write_pdf()
-    operations.record_pack_export(session, current_user, scope, kind="PDF")
-    return Response(
-        pdf,
-        mimetype="application/pdf",
-        headers={
-            "Content-Disposition": (
-                f'attachment; filename="partnership-pack-{scope.start}-{scope.end}.pdf"'
-            )
-        },
-    )
+    if got.data is not None:
+        return Response(
+            got.data,
+            mimetype="application/pdf",
+            headers={
+                "Content-Disposition": (
+                    f'attachment; filename="partnership-pack-{scope.start}-{scope.end}.pdf"'
+                )
+            },
+        )
+    return render_template(
+        "reports/pack_pdf.html",
+        scope=scope,
+        args=_args(chosen),
+        failed=got.failed,
+        form=PackPdfForm(),
+    ), (500 if got.failed else 200)
+
+
+@bp.post("/pack.pdf")
+@roles_required(*REPORTING_ROLES)
+def prepare_pack_pdf() -> WerkzeugResponse:
+    scope, _, chosen, _ = _scope()
+    if not PackPdfForm().validate_on_submit():
+        abort(400)
+    link = url_for("reports.pack_pdf", **_args(chosen))
+    job = operations.request_pack_pdf(db_session(), current_user, scope, link)
+    return redirect(url_for("jobs.progress", job_id=job.id))
 
 
 @bp.app_template_filter("suppress")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -14,8 +15,9 @@ from marac.panels.models import AgendaStatus, Meeting, MeetingStatus
 from marac.referrals.models import Referral, ReferralStatus
 
 
-def test_demo_holds_past_meetings_and_builds_the_next_agendas(db: Session) -> None:
-    summary = load_demo_data(db)
+def test_demo_holds_past_meetings_and_builds_the_next_agendas(app: Flask, db: Session) -> None:
+    with app.app_context():  # the minutes demo puts its PDFs in the app's store
+        summary = load_demo_data(db)
     assert "Demo meetings: held" in summary
     today = utcnow().date()
 

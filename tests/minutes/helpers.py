@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 from io import BytesIO
+from pathlib import Path
+from typing import Any
 
 from pypdf import PdfReader
 from sqlalchemy.orm import Session
@@ -13,6 +15,7 @@ from marac.db import utcnow
 from marac.formatting import uk_today
 from marac.meetings.models import AgencyAttendance, Attendee, CaseInformation
 from marac.panels.models import AgendaStatus, MeetingStatus
+from marac.storage.backends import FileStore
 from tests.factories import make_user
 from tests.meeting_factories import make_action, make_meeting
 from tests.meetings import PanelWorld
@@ -105,3 +108,47 @@ def pdf_pages(data: bytes) -> list[str]:
 
 def pdf_text(data: bytes) -> str:
     return "\n".join(pdf_pages(data))
+
+
+def stored_bytes(document: Any) -> bytes:
+    """An issued document's bytes as they sit in the test store (unchecked)."""
+    from tests.conftest import STORAGE_ROOT
+
+    return FileStore(Path(STORAGE_ROOT)).read(document.storage_key)
+
+
+def large_meeting(db: Session, cases: int = 20, extra_agencies: int = 3) -> MinutesWorld:
+    """A MinutesWorld with `cases` cases and actions for 3 + `extra_agencies` agencies:
+    a version of 1 + 3 + extra_agencies documents, approved and ready to issue."""
+    from marac.accounts.models import AgencyType
+    from marac.minutes.models import Minutes, MinutesStatus
+    from tests.factories import make_agency
+
+    world = MinutesWorld(db, cases=cases)
+    for n in range(extra_agencies):
+        agency = make_agency(db, type=AgencyType.CHARITY)
+        item = world.items[2 + n % (cases - 2)]
+        make_action(db, world.referrals[2 + n % (cases - 2)], agency, world.held,
+                    description=f"Charity support call {n}", agenda_item_id=item.id)  # fmt: skip
+    db.add(
+        Minutes(
+            meeting_id=world.held.id,
+            status=MinutesStatus.APPROVED.value,
+            approved_by_id=world.coordinator.id,
+            approved_at=utcnow(),
+        )
+    )
+    db.commit()
+    return world
+
+
+def queued_settings(database_url: str, tmp_path: Path) -> Any:
+    """Settings whose queue is a SQLite file a real `marac worker` reads (tests/workers.py)."""
+    from tests.conftest import settings_for
+
+    return settings_for(
+        database_url,
+        queue_url=f"sqlite:///{tmp_path / 'queue.db'}",
+        queue_name=f"marac-test-{tmp_path.name}"[:60],
+        job_stale_seconds=5,
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -11,8 +12,9 @@ from marac.minutes.models import IssuedDocument, Minutes, MinutesStatus
 from marac.panels.models import Meeting, Panel
 
 
-def test_demo_issues_the_latest_minutes_of_each_panel_once(db: Session) -> None:
-    summary = load_demo_data(db)  # the minutes demo is one of the demo's extensions
+def test_demo_issues_the_latest_minutes_of_each_panel_once(app: Flask, db: Session) -> None:
+    with app.app_context():  # the PDFs go into the app's document store
+        summary = load_demo_data(db)  # the minutes demo is one of the demo's extensions
     assert "Demo minutes: issued the minutes of" in summary
     minutes = list(db.scalars(select(Minutes)))
     panels = db.scalar(select(func.count(Panel.id)))

@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marac.audit.models import AuditEvent
+from marac.jobs.models import Job
 from marac.minutes import operations
 from marac.minutes.models import DocumentKind, IssuedDocument, Minutes, MinutesStatus
 from marac.notify.models import Notification
 from marac.operations import Conflict, Invalid, NotFound, Refused
 from marac.panels.models import MeetingStatus
-from tests.minutes.helpers import MinutesWorld
+from tests.minutes.helpers import MinutesWorld, stored_bytes
+
+
+@pytest.fixture(autouse=True)
+def _in_app(app: Flask) -> Iterator[None]:
+    """Downloads read the app's document store, as a request or a job would."""
+    with app.app_context():
+        yield
 
 
 def _audits(db: Session, action: str) -> list[AuditEvent]:
@@ -40,12 +51,11 @@ def test_approve_then_issue_stores_the_documents_audits_and_notifies(db: Session
     assert minutes.status == MinutesStatus.APPROVED.value
     assert minutes.approved_by_id == world.coordinator.id
     assert [a.user_id for a in _audits(db, "minutes_approved")] == [world.coordinator.id]
-    documents = operations.issue_minutes(
-        db, world.coordinator, world.held.id, version=_seen(db, world)
-    )
+    job = operations.issue_minutes(db, world.coordinator, world.held.id, version=_seen(db, world))
     db.expire_all()
+    assert db.get(Job, job.id).status == "done"  # type: ignore[union-attr]
     stored = _documents(db, world.held.id)
-    assert {d.id for d in stored} == {d.id for d in documents}
+    assert len(stored) == 4 and all(d.storage_key and d.pdf is None for d in stored)
     kinds = sorted((d.kind, d.agency_id or 0) for d in stored)
     assert (DocumentKind.FULL.value, 0) in kinds
     assert (DocumentKind.EXTRACT.value, world.victim_support.id) in kinds
@@ -53,6 +63,7 @@ def test_approve_then_issue_stores_the_documents_audits_and_notifies(db: Session
     assert saved is not None and saved.status == MinutesStatus.ISSUED.value
     assert saved.current_version == 1
     assert len(_audits(db, "minutes_issued")) == 1
+    assert len(_audits(db, "minutes_issue_requested")) == 1
     told = db.scalar(select(Notification).where(Notification.user_id == world.housing_officer.id))
     assert told is not None and "minutes" in told.message
 
@@ -126,12 +137,11 @@ def test_correction_needs_a_reason_and_issued_minutes(db: Session) -> None:
 def test_downloads_follow_need_to_know_and_are_audited(db: Session) -> None:
     world = MinutesWorld(db)
     _approved(db, world)
-    documents = operations.issue_minutes(
-        db, world.coordinator, world.held.id, version=_seen(db, world)
-    )
+    operations.issue_minutes(db, world.coordinator, world.held.id, version=_seen(db, world))
+    documents = _documents(db, world.held.id)
     extract = next(d for d in documents if d.agency_id == world.victim_support.id)
     got = operations.download_document(db, world.vs_member, world.held.id, extract.id)
-    assert got.pdf == extract.pdf
+    assert got.data == stored_bytes(extract) and got.document.id == extract.id
     with pytest.raises(Refused):
         operations.download_document(db, world.housing_officer, world.held.id, extract.id)
     with pytest.raises(NotFound):

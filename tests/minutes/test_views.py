@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
+from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,6 +17,7 @@ from tests.minutes.helpers import (
     POLICE_ACTION,
     MinutesWorld,
     pdf_text,
+    stored_bytes,
 )
 
 
@@ -63,7 +65,10 @@ def test_approve_issue_download_and_correct(db: Session, login) -> None:  # type
     assert minutes is not None and minutes.status == "approved"
     assert minutes.approved_by_id == world.coordinator.id
 
-    assert chair.submit(f"{base}/issue", {"version": "1"}).status_code == 302
+    asked = chair.submit(f"{base}/issue", {"version": "1"})
+    assert asked.status_code == 302 and "/minutes/jobs/" in asked.headers["Location"]
+    progress = chair.get(asked.headers["Location"]).get_data(as_text=True)
+    assert "The minutes are issued" in progress and "4 documents stored" in progress
     docs = _documents(db, meeting.id)
     assert {(d.kind, d.agency_id) for d in docs} == {
         ("full", None),
@@ -72,8 +77,11 @@ def test_approve_issue_download_and_correct(db: Session, login) -> None:  # type
         ("extract", world.victim_support.id),
     }
     full = _doc(docs, "full")
-    assert full.sha256 == hashlib.sha256(full.pdf).hexdigest()
+    full_pdf = stored_bytes(full)
+    assert full.pdf is None and full.sha256 == hashlib.sha256(full_pdf).hexdigest()
+    assert full.size_bytes == len(full_pdf)
     assert _audits(db, "minutes_approved") and _audits(db, "minutes_issued")
+    assert _audits(db, "minutes_issue_requested")
     # Members of the panel's agencies are told (the notifications are G's events).
     from marac.notify.models import Notification
 
@@ -84,7 +92,7 @@ def test_approve_issue_download_and_correct(db: Session, login) -> None:  # type
     member = login(world.vs_member)
     got = member.get(f"{base}/documents/{full.id}.pdf")
     assert got.status_code == 200 and got.mimetype == "application/pdf"
-    assert got.data == full.pdf
+    assert got.data == full_pdf
 
     # The record changes afterwards: the issued PDF does not.
     action = db.get(Action, world.housing_action.id)
@@ -92,7 +100,7 @@ def test_approve_issue_download_and_correct(db: Session, login) -> None:  # type
     action.description = "Edited after issue EDX-5555"
     db.commit()
     again = member.get(f"{base}/documents/{full.id}.pdf")
-    assert again.data == full.pdf and hashlib.sha256(again.data).hexdigest() == full.sha256
+    assert again.data == full_pdf and hashlib.sha256(again.data).hexdigest() == full.sha256
     assert "EDX-5555" not in pdf_text(again.data)
 
     # A correction needs a reason (error summary, nothing issued) ...
@@ -101,14 +109,17 @@ def test_approve_issue_download_and_correct(db: Session, login) -> None:  # type
     assert "Enter the reason for the correction" in bad.get_data(as_text=True)
     assert len(_documents(db, meeting.id)) == 4
     # ... and issues version 2, keeping version 1 for the coordinators.
-    fixed = chair.submit(f"{base}/correct", {"version": "2", "reason": "Action wording corrected"})
-    assert fixed.status_code == 302
+    version = str(db.get(Minutes, meeting.id, populate_existing=True).version)  # type: ignore[union-attr]
+    fixed = chair.submit(
+        f"{base}/correct", {"version": version, "reason": "Action wording corrected"}
+    )
+    assert fixed.status_code == 302 and "/minutes/jobs/" in fixed.headers["Location"]
     docs = _documents(db, meeting.id)
     v2 = _doc(docs, "full", version=2)
-    assert v2.reason == "Action wording corrected" and "EDX-5555" in pdf_text(v2.pdf)
+    assert v2.reason == "Action wording corrected" and "EDX-5555" in pdf_text(stored_bytes(v2))
     v1 = _doc(docs, "full", version=1)
-    assert v1.superseded and v1.pdf == full.pdf
-    assert chair.get(f"{base}/documents/{v1.id}.pdf").data == full.pdf
+    assert v1.superseded and stored_bytes(v1) == full_pdf
+    assert chair.get(f"{base}/documents/{v1.id}.pdf").data == full_pdf
     assert member.get(f"{base}/documents/{v1.id}.pdf").status_code == 403
     assert member.get(f"{base}/documents/{v2.id}.pdf").status_code == 200
     listing = member.get(base).get_data(as_text=True)
@@ -120,14 +131,14 @@ def test_approve_issue_download_and_correct(db: Session, login) -> None:  # type
     assert _audits(db, "minutes_corrected")
 
 
-def test_downloads_are_need_to_know(db: Session, login) -> None:  # type: ignore[no-untyped-def]
+def test_downloads_are_need_to_know(app: Flask, db: Session, login) -> None:  # type: ignore[no-untyped-def]
     from marac.formatting import uk_today
     from marac.minutes import lifecycle
 
     world = MinutesWorld(db)
     meeting = world.held
     lifecycle.approve(db, meeting, world.coordinator)
-    lifecycle.issue(db, meeting, world.coordinator, uk_today())
+    lifecycle.issue(db, meeting, world.coordinator, uk_today(), app.extensions["marac_store"])
     db.commit()
     docs = _documents(db, meeting.id)
     base = f"/meetings/{meeting.id}/minutes"
@@ -188,12 +199,29 @@ def test_agenda_pdf_for_members_once_published(db: Session, login) -> None:  # t
     url = f"/meetings/{upcoming.id}/agenda.pdf"
     member = login(world.housing_member)
     assert member.get(url).status_code == 403  # not published yet
+    assert member.submit(url).status_code == 403
     world.publish(upcoming)
+    # No copy yet: the page offers to prepare one; the worker renders and stores it.
+    offer = member.get(url)
+    assert offer.status_code == 200 and "Prepare the agenda PDF" in offer.get_data(as_text=True)
+    asked = member.submit(url)
+    assert asked.status_code == 302 and "/minutes/jobs/" in asked.headers["Location"]
+    ready = member.get(asked.headers["Location"]).get_data(as_text=True)
+    assert "The agenda PDF is ready" in ready and url in ready
     got = member.get(url)
     assert got.status_code == 200 and "Agenda of the" in pdf_text(got.data)
+    assert got.data == login(world.coordinator).get(url).data  # one stored copy, served
     assert login(world.outsider_member).get(url).status_code == 403
+    assert login(world.outsider_member).submit(url).status_code == 403
     assert login(world.housing_officer).get(url).status_code == 403  # not a member
-    assert _audits(db, "agenda_downloaded")
+    assert login(world.outsider_member).get(asked.headers["Location"]).status_code == 404
+    assert len(_audits(db, "agenda_downloaded")) == 2
+    # An amendment (here a new venue) makes the stored copy stale: it is never served.
+    upcoming.venue = "Amended venue AMV-4242"
+    db.commit()
+    assert "Prepare the agenda PDF" in member.get(url).get_data(as_text=True)
+    member.get(member.submit(url).headers["Location"])
+    assert "AMV-4242" in pdf_text(member.get(url).data)
     page = member.get(f"/meetings/{upcoming.id}").get_data(as_text=True)
     assert url in page and f"/meetings/{upcoming.id}/minutes" in page
     assert upcoming.agenda_status == AgendaStatus.PUBLISHED.value
@@ -244,7 +272,9 @@ def test_only_the_named_chair_approves(db: Session, login) -> None:  # type: ign
     assert chair.submit(f"{base}/issue", {"version": "1"}).status_code == 403
 
 
-def test_an_action_owner_reaches_their_extract_from_the_action_page(db: Session, login) -> None:  # type: ignore[no-untyped-def]
+def test_an_action_owner_reaches_their_extract_from_the_action_page(
+    app: Flask, db: Session, login
+) -> None:  # type: ignore[no-untyped-def]
     from marac.formatting import uk_today
     from marac.minutes import lifecycle
 
@@ -254,7 +284,7 @@ def test_an_action_owner_reaches_their_extract_from_the_action_page(db: Session,
     assert "extract of the minutes" not in page  # nothing issued yet
 
     lifecycle.approve(db, world.held, world.coordinator)
-    lifecycle.issue(db, world.held, world.coordinator, uk_today())
+    lifecycle.issue(db, world.held, world.coordinator, uk_today(), app.extensions["marac_store"])
     db.commit()
     housing = _doc(_documents(db, world.held.id), "extract", world.housing.id)
     page = officer.get(f"/actions/{world.housing_action.id}").get_data(as_text=True)
@@ -265,7 +295,7 @@ def test_an_action_owner_reaches_their_extract_from_the_action_page(db: Session,
     assert HOUSING_ACTION in pdf_text(download.data)
 
 
-def test_the_minutes_page_follows_the_documents(db: Session, login) -> None:  # type: ignore[no-untyped-def]
+def test_the_minutes_page_follows_the_documents(app: Flask, db: Session, login) -> None:  # type: ignore[no-untyped-def]
     """Holding an action is not a reason to see a meeting's minutes page: a document is."""
     from marac.accounts.models import Role
     from marac.formatting import uk_today
@@ -281,7 +311,7 @@ def test_the_minutes_page_follows_the_documents(db: Session, login) -> None:  # 
         assert login(user).get(base).status_code == 403
     assert login(world.housing_member).get(base).status_code == 200
     lifecycle.approve(db, world.held, world.coordinator)
-    lifecycle.issue(db, world.held, world.coordinator, uk_today())
+    lifecycle.issue(db, world.held, world.coordinator, uk_today(), app.extensions["marac_store"])
     db.commit()
     # Issued: the housing extract opens the page to housing; the charity has no document.
     assert login(world.housing_officer).get(base).status_code == 200

@@ -103,11 +103,21 @@ def test_partnership_pack_csv_suppresses_small_numbers_and_is_audited(db: Sessio
 
 def test_partnership_pack_pdf(db: Session, login) -> None:
     world = Borough(db)
-    response = login(world.coordinator).get(f"/reports/pack.pdf?{CUSTOM.split('?')[1]}")
+    client = login(world.coordinator)
+    url = f"/reports/pack.pdf?{CUSTOM.split('?')[1]}"
+    offer = client.get(url)  # nothing stored yet: the worker prepares it on request
+    assert offer.status_code == 200 and "Prepare the partnership pack PDF" in offer.text
+    asked = client.submit(url)
+    assert asked.status_code == 302 and asked.headers["Location"].startswith("/jobs/")
+    done = client.get(asked.headers["Location"]).get_data(as_text=True)
+    assert url.replace("&", "&amp;") in done  # the progress page links the download
+    response = client.get(url)
     assert response.status_code == 200
     assert response.data.startswith(b"%PDF")
     events = db.scalars(select(AuditEvent).where(AuditEvent.action == "export")).all()
     assert [e.summary.split(",")[0] for e in events] == ["Partnership pack PDF"]
+    assert client.get(url).data == response.data  # the one stored copy, served again
+    assert login(world.officer).submit(url).status_code == 403
 
 
 def _add_referrals(db: Session, world: Borough, n: int) -> None:

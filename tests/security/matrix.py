@@ -93,6 +93,7 @@ PARAM_RECORDS: Mapping[str, str] = {
     "attendee_id": "attendee",
     "action_id": "action",
     "document_id": "document",
+    "job_id": "minutes_job",
     "notification_id": "notification",
     "target_id": "target",
     "provider_id": "provider",
@@ -255,6 +256,17 @@ RULES: dict[str, Rule] = {
     "minutes.correct": rule(RUNS_PANEL, params=HELD),
     "minutes.download": rule(PANEL, params=HELD),
     "minutes.agenda": rule(PANEL),
+    "minutes.prepare_agenda": rule(PANEL),
+    # a minutes job: the coordinator who asked (running the panel); unknown to the rest
+    "minutes.job": rule(
+        RUNS_PANEL, params=HELD, others=NOT_YOURS, exceptions={ADMIN: Outcome.REFUSED}
+    ),
+    "minutes.job_status_json": rule(
+        RUNS_PANEL, params=HELD, others=NOT_YOURS, exceptions={ADMIN: Outcome.REFUSED}
+    ),
+    # ---- jobs: a job's progress is its requester's (here the coordinator who issued)
+    "jobs.progress": rule(COORDINATOR_SAME_AREA, others=NOT_YOURS),
+    "jobs.status": rule(COORDINATOR_SAME_AREA, others=NOT_YOURS),
     # ---- actions
     "actions.mine": rule(CASE_WORKERS),
     "actions.agency": rule(SUPERVISORS, MEMBERS, COORDINATORS),
@@ -272,6 +284,7 @@ RULES: dict[str, Rule] = {
     "reports.export": rule(COORDINATORS, ADMINS),
     "reports.pack": rule(COORDINATORS, ADMINS),
     "reports.pack_pdf": rule(COORDINATORS, ADMINS),
+    "reports.prepare_pack_pdf": rule(COORDINATORS, ADMINS),
     "reports.targets": rule(ADMINS),
     "reports.target_new": rule(ADMINS),
     "reports.target_edit": rule(ADMINS),
@@ -324,6 +337,7 @@ VARIANTS: list[tuple[str, Rule]] = [
     ("meetings.record_case", rule(RUNS_PANEL, params=UNPUBLISHED)),
     ("meetings.research", rule(params={**UNPUBLISHED, "referral_id": "accepted_referral"})),
     ("minutes.agenda", rule(params=UNPUBLISHED)),  # no PDF of an unpublished agenda
+    ("minutes.prepare_agenda", rule(params=UNPUBLISHED)),
     ("panels.meeting_ics", rule(PANEL, params=UNPUBLISHED)),
     # a referral started from an incident or a person the actor may not see
     ("referrals.new", rule(INCIDENT_READERS, query="incident_id={incident}")),

@@ -73,7 +73,8 @@ def matrix(migrated_template: str, tmp_path_factory: pytest.TempPathFactory) -> 
     app = create_app(settings_for(url))
     app.test_client_class = Client
     session = app.extensions["marac_db"].sessionmaker()
-    world = MatrixWorld(session)
+    with app.app_context():  # the world's issued minutes go into the app's store
+        world = MatrixWorld(session)
     session.close()
     clients = {actor: _client(app, world, actor) for actor in ACTORS}
     yield Matrix(app, world, clients)

@@ -21,6 +21,7 @@ from marac.assessments.models import AssessmentStatus
 from marac.db import utcnow
 from marac.formatting import uk_today
 from marac.incidents.models import LocalStrand
+from marac.jobs.models import Job
 from marac.meetings.models import Attendee
 from marac.minutes import lifecycle
 from marac.minutes.models import DocumentKind
@@ -28,6 +29,7 @@ from marac.notify.models import Notification
 from marac.panels.models import AgendaStatus, CalendarFeed, MeetingStatus
 from marac.referrals.models import ReferralStatus
 from marac.reports.models import PartnershipTarget
+from marac.storage.backends import store
 from tests.assessments.helpers import make_assessment
 from tests.factories import make_agency, make_area, make_user
 from tests.meeting_factories import make_action, make_agenda_item, make_meeting, make_panel
@@ -158,7 +160,16 @@ class MatrixWorld:
         db.commit()
 
         lifecycle.approve(db, held, coordinator_n)
-        lifecycle.issue(db, held, coordinator_n, today)
+        lifecycle.issue(db, held, coordinator_n, today, store())
+        issuing = Job(
+            kind="issue_minutes",
+            status="done",
+            title="Issuing the minutes",
+            object_type="minutes",
+            object_id=held.id,
+            requested_by_id=coordinator_n.id,
+        )
+        db.add(issuing)
         db.commit()
         api_client, _ = register_client(
             db,
@@ -199,6 +210,7 @@ class MatrixWorld:
             "action": action.id,
             "document": full.id,
             "housing_extract": extract.id,
+            "minutes_job": issuing.id,
             "notification": notification.id,
             "target": target.id,
             "spare_target": spare_target.id,

@@ -25,7 +25,7 @@ from marac.attachments.models import AttachmentStatus
 from marac.auth import roles_required
 from marac.db import db_session
 from marac.forms import show_invalid
-from marac.operations import Invalid
+from marac.operations import Invalid, OperationError
 from marac.storage.backends import StorageError
 
 bp = Blueprint("attachments", __name__, url_prefix="/attachments")
@@ -107,9 +107,13 @@ def new(kind: str, record_id: int) -> Any:
 def too_large(_error: RequestEntityTooLarge) -> Any:
     """A body over MAX_CONTENT_LENGTH: the upload page with the size error, not a bare 413."""
     args = request.view_args or {}
+    generic = render_template("errors/413.html", max_text=_max_text()), 413
     if request.endpoint != "attachments.new" or not current_user.is_authenticated:
-        return render_template("errors/413.html", max_text=_max_text()), 413
-    owner = queries.upload_target(db_session(), current_user, args["kind"], args["record_id"])
+        return generic
+    try:
+        owner = queries.upload_target(db_session(), current_user, args["kind"], args["record_id"])
+    except OperationError:  # not theirs to add to: say only that it was too large
+        return generic
     form = _form(None)
     form.file.errors = [f"The selected file must be smaller than {_max_text()}"]
     page, _ = _render(owner, form)

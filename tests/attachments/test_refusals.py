@@ -62,6 +62,10 @@ def test_empty_missing_mistyped_and_oversized_files_are_refused_with_clear_error
     assert elsewhere.status_code == 413 and "What you sent is too large" in elsewhere.get_data(
         as_text=True
     )
+    other = app.test_client().login(world.other_coordinator.email)  # type: ignore[attr-defined]
+    too_big = upload(other, "incident", world.incident.id, PDF + b"0" * 20000, "huge.pdf")
+    assert too_big.status_code == 413  # the record is not theirs: only "too large"
+    assert "What you sent is too large" in too_big.get_data(as_text=True)
     assert db.scalars(select(Attachment)).all() == []  # nothing stored
     db.close()
 

@@ -39,6 +39,7 @@ ERROR_PAGES = {
     403: "errors/403.html",
     404: "errors/404.html",
     409: "errors/409.html",
+    413: "errors/413.html",  # a body over MAX_CONTENT_LENGTH (an upload too large)
 }
 # Responses that may carry case or report data.
 NO_STORE_TYPES = {"text/html", "text/csv", "application/pdf"}
@@ -148,6 +149,7 @@ def _register_blueprints(app: Flask) -> None:
     from marac.actions.views import bp as actions_bp
     from marac.api.admin_views import bp as api_admin_bp
     from marac.assessments.views import bp as assessments_bp
+    from marac.attachments.views import bp as attachments_bp
     from marac.audit.views import bp as audit_bp
     from marac.home.views import bp as home_bp
     from marac.incidents.local_strand_views import bp as local_strands_bp
@@ -169,6 +171,7 @@ def _register_blueprints(app: Flask) -> None:
         accounts_bp,
         actions_bp,
         admin_bp,
+        attachments_bp,
         api_admin_bp,
         assessments_bp,
         audit_bp,

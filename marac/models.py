@@ -5,6 +5,7 @@ from marac.accounts.sso_models import IdentityProvider, SsoIdentity
 from marac.actions.models import Action, ActionReview, ActionUpdate
 from marac.api.models import ApiClient, ApiIntake
 from marac.assessments.models import RiskAssessment, RiskMeasure
+from marac.attachments.models import Attachment
 from marac.audit.models import AuditChainHead, AuditEvent
 from marac.incidents.models import Incident, IncidentStrand, LocalStrand, Perpetrator
 from marac.jobs.models import Job
@@ -34,6 +35,7 @@ __all__ = [
     "ApiClient",
     "ApiIntake",
     "Area",
+    "Attachment",
     "Attendee",
     "AuditChainHead",
     "AuditEvent",

@@ -19,6 +19,7 @@ JOB_MODULES: list[str] = [
     "marac.actions.jobs",
     "marac.minutes.jobs",
     "marac.reports.jobs",
+    "marac.attachments.jobs",
 ]
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from marac.accounts.models import User
 from marac.actions.rules import STATUS_LABELS as ACTION_STATUS_LABELS
+from marac.attachments.queries import case_documents
 from marac.meetings.agenda import KIND_LABELS as AGENDA_KIND_LABELS
 from marac.meetings.agenda import panel_research_for
 from marac.meetings.hearings import panel_history
@@ -30,5 +31,6 @@ def case_page(
         panel_history=panel_history(db, viewer, referral, today),
         kind_labels=AGENDA_KIND_LABELS,
         action_status_labels=ACTION_STATUS_LABELS,
+        case_documents=case_documents(db, viewer, referral.id),
     )
     return page

@@ -18,6 +18,7 @@ from marac.accounts.models import Agency, Role, User
 from marac.actions.context import case_contexts, latest_progress
 from marac.actions.forms import NO_OFFICER
 from marac.actions.rules import KIND_LABELS, RARA_LABELS, STATUS_LABELS, is_overdue
+from marac.attachments.queries import case_documents
 from marac.auth import require, roles_required
 from marac.db import db_session
 from marac.formatting import format_date, uk_today
@@ -264,6 +265,7 @@ def _render_case(
         agency_names=names,
         actions=actions,
         earlier_actions=earlier_actions,
+        documents=case_documents(db, current_user, referral.id),
         officers=officers,
         review_meeting=review_meeting,
         previous_item=page.items[at - 1][0] if at > 0 else None,

@@ -2,7 +2,7 @@
 
 Plain functions; no Flask. What is listed follows the case rules: only incidents,
 assessments, referrals (and the meetings and actions of those referrals) the viewer may
-see. Five queries whatever the history's length.
+see, and the documents attached to them. Six queries whatever the history's length.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from marac.accounts.models import Role
 from marac.actions.models import Action
 from marac.assessments.models import RISK_RANK, AssessmentStatus, RiskAssessment, RiskLevel
+from marac.attachments.queries import attachment_lines
 from marac.incidents.access import viewable_incidents
 from marac.incidents.models import INCIDENT_TYPE_LABELS, Incident
 from marac.meetings.models import AgendaItem, ItemStatus
@@ -97,11 +98,12 @@ def viewable_assessments(user: Any) -> ColumnElement[bool]:
 
 
 def build_timeline(session: Session, user: Any, person_id: int, today: date) -> Timeline:
-    """Everything about the person that `user` may see, oldest first, in five queries."""
+    """Everything about the person that `user` may see, oldest first, in six queries."""
     events: list[Event] = []
     points: list[RiskPoint] = []
     incident_days: list[date] = []
     referral_days: list[date] = []
+    incident_ids: list[int] = []
 
     for incident in session.execute(
         select(
@@ -117,6 +119,7 @@ def build_timeline(session: Session, user: Any, person_id: int, today: date) -> 
         where = "online" if incident.online else (incident.place or incident.postcode)
         day = _day(incident.occurred_at)
         incident_days.append(day)
+        incident_ids.append(incident.id)
         events.append(
             Event(
                 day,
@@ -234,7 +237,35 @@ def build_timeline(session: Session, user: Any, person_id: int, today: date) -> 
             )
         )
 
-    order = {"Incident": 0, "Risk assessment": 1, "Referral": 2, "Meeting": 3, "Action": 4}
+    # Documents on what is listed above, each only if the viewer may see its record.
+    pages = {"incident": "incidents.view", "referral": "referrals.view", "action": "actions.view"}
+    for line in attachment_lines(
+        session,
+        user,
+        incident_ids=incident_ids,
+        referral_ids=referral_ids,
+        action_ids=select(Action.id).where(Action.referral_id.in_(referral_ids)),
+    ):
+        link = (
+            ("attachments.download", {"attachment_id": line.id})
+            if line.downloadable
+            else (pages[line.owner_kind], {f"{line.owner_kind}_id": line.owner_id})
+        )
+        events.append(
+            Event(
+                _day(line.uploaded_at),
+                "Document",
+                f"{line.filename} ({line.type_label}, {line.size_text}) added to "
+                f"{'the ' if line.owner_kind != 'incident' else ''}{line.owner_kind} "
+                f"by {line.uploaded_by}: {line.status_label.lower()}",
+                link=link,
+            )
+        )
+
+    order = {
+        "Incident": 0, "Risk assessment": 1, "Referral": 2, "Meeting": 3, "Action": 4,
+        "Document": 5,
+    }  # fmt: skip
     events.sort(key=lambda e: (e.day, order[e.kind]))
     points.sort(key=lambda p: p.day)
     return Timeline(events, points, counts_per_year(incident_days, referral_days, today))

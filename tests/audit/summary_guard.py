@@ -94,6 +94,7 @@ SAFE_CALLS = {
     "_describe",  # a panel's settings (marac/panels/operations.py)
     "text",  # MergeSummary.text(): counts
     "_changes",  # names of the fields that changed (marac/accounts/operations.py)
+    "_audit_owner",  # an attachment's record kind and id (marac/attachments/operations.py)
 }
 # Calls reviewed by hand: (file, action) -> why the summary is safe.
 REVIEWED = {

@@ -28,6 +28,7 @@ CAPABILITIES = [
     "assessments",
     "referrals",
     "actions",
+    "attachments",
     "meetings",
     "minutes",
     "repeats",

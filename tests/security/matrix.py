@@ -273,6 +273,13 @@ RULES: dict[str, Rule] = {
     "actions.view": rule(ACTION_OWNER, RUNS_PANEL),
     "actions.progress": rule(ACTION_OWNER, RUNS_PANEL),
     "actions.edit": rule(RUNS_PANEL),
+    # ---- attachments: exactly who may see (download) or work on (upload) the record
+    "attachments.new": rule(
+        REFERRER_OWNER, RUNS_PANEL, params={"kind": "referral_kind", "record_id": "referral"}
+    ),
+    "attachments.download": rule(
+        REFERRER_OWNER, PANEL, params={"attachment_id": "referral_attachment"}
+    ),
     # ---- notifications
     "notify.index": rule(CASE_WORKERS),
     "notify.preferences": rule(CASE_WORKERS),
@@ -347,6 +354,23 @@ VARIANTS: list[tuple[str, Rule]] = [
     (
         "minutes.download",
         rule(RUNS_PANEL, ACTION_OWNER, params={**HELD, "document_id": "housing_extract"}),
+    ),
+    # documents on the incident and on the action follow those records
+    (
+        "attachments.new",
+        rule(INCIDENT_READERS, params={"kind": "incident_kind", "record_id": "incident"}),
+    ),
+    (
+        "attachments.new",
+        rule(ACTION_OWNER, RUNS_PANEL, params={"kind": "action_kind", "record_id": "action"}),
+    ),
+    (
+        "attachments.download",
+        rule(INCIDENT_READERS, params={"attachment_id": "incident_attachment"}),
+    ),
+    (
+        "attachments.download",
+        rule(ACTION_OWNER, RUNS_PANEL, params={"attachment_id": "action_attachment"}),
     ),
     # reports on a panel: only one covering the coordinator's areas
     ("reports.index", rule(RUNS_PANEL, ADMINS, query="panel={panel}")),

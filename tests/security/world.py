@@ -10,6 +10,7 @@ says: `referrer_owner` recorded the incident, assessed it and referred the case.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -18,6 +19,7 @@ from marac.accounts.models import AgencyType, Role, User
 from marac.accounts.sso_models import IdentityProvider
 from marac.api.operations import register_client
 from marac.assessments.models import AssessmentStatus
+from marac.attachments.models import Attachment
 from marac.db import utcnow
 from marac.formatting import uk_today
 from marac.incidents.models import LocalStrand
@@ -29,8 +31,9 @@ from marac.notify.models import Notification
 from marac.panels.models import AgendaStatus, CalendarFeed, MeetingStatus
 from marac.referrals.models import ReferralStatus
 from marac.reports.models import PartnershipTarget
-from marac.storage.backends import store
+from marac.storage.backends import FileStore, new_key, store
 from tests.assessments.helpers import make_assessment
+from tests.conftest import STORAGE_ROOT
 from tests.factories import make_agency, make_area, make_user
 from tests.meeting_factories import make_action, make_agenda_item, make_meeting, make_panel
 from tests.referrals.helpers import make_incident, make_person, make_referral
@@ -182,6 +185,20 @@ class MatrixWorld:
         full = documents[(DocumentKind.FULL.value, None)]
         extract = documents[(DocumentKind.EXTRACT.value, housing_n.id)]
 
+        # A clean document on each kind of record, in the store the matrix app reads.
+        files = FileStore(Path(STORAGE_ROOT))
+        attachments = {}
+        for kind, owner in (("incident", incident), ("referral", heard), ("action", action)):
+            key = new_key(f"attachments/{kind}/{owner.id}")
+            stored = files.put(key, b"%PDF-1.4 a document on the matrix case")
+            attachments[kind] = Attachment(
+                filename=f"{kind}.pdf", mime="application/pdf", size=stored.size,
+                sha256=stored.sha256, storage_key=key, status="clean",
+                uploaded_by_id=self.users["referrer_owner"].id, **{f"{kind}_id": owner.id},
+            )  # fmt: skip
+        db.add_all(attachments.values())
+        db.commit()
+
         self.ids: dict[str, int | str] = {
             "agency": police_n.id,
             "area": north.id,
@@ -222,4 +239,10 @@ class MatrixWorld:
             "instrument_version": "2026.1",
             "static_file": "dist/marac.css",
             "asset_file": "images/favicon.svg",
+            "incident_kind": "incident",
+            "referral_kind": "referral",
+            "action_kind": "action",
+            "incident_attachment": attachments["incident"].id,
+            "referral_attachment": attachments["referral"].id,
+            "action_attachment": attachments["action"].id,
         }

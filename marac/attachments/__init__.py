@@ -1,0 +1,1 @@
+"""Documents attached to incidents, referrals and actions, scanned for viruses first."""

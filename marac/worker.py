@@ -12,7 +12,7 @@ import importlib
 from flask import Flask
 
 # Each capability's job handlers and periodic work (a module per capability).
-JOB_MODULES: list[str] = []
+JOB_MODULES: list[str] = ["marac.imports.jobs"]
 
 
 def load_jobs() -> None:

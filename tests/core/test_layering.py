@@ -31,6 +31,7 @@ CAPABILITIES = [
     "meetings",
     "minutes",
     "repeats",
+    "imports",
     "cases",
     "reports",
     "home",

@@ -244,13 +244,13 @@ def _pieces(text: str, names: dict[str, str]) -> tuple[list[str], list[str]]:
     """Known names found in a list cell (longest first, commas inside labels are fine),
     and the leftover pieces."""
     rest = f" {_norm(text)} "
-    found: list[str] = []
+    found: list[tuple[int, str]] = []
     for name in sorted(names, key=len, reverse=True):
         if f" {name} " in rest:
-            found.append(names[name])
-            rest = rest.replace(f" {name} ", " | ")
+            found.append((rest.index(f" {name} "), names[name]))
+            rest = rest.replace(f" {name} ", " | " + " " * (len(name) - 1))
     raw = [p.strip() for p in re.split(r"[|,;/\n]+", rest) if p.strip()]
-    return found, [p for p in raw if p not in {"and", "or"}]
+    return [code for _at, code in sorted(found)], [p for p in raw if p not in {"and", "or"}]
 
 
 def parse_many(key: str, cell: Cell) -> tuple[str, ...]:

@@ -59,6 +59,8 @@ def read_table(data: bytes, kind: str) -> tuple[list[str], list[list[Cell]]]:
     if not rows:
         raise Unreadable("The selected file has no rows")
     header, *body = rows
+    while header and not _filled(header[-1]):  # XLSX rows come padded to the widest
+        header = header[:-1]
     if len(header) > MAX_COLUMNS:
         raise Unreadable(f"The selected file must have {MAX_COLUMNS} columns or fewer")
     if not body:

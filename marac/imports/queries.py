@@ -23,9 +23,9 @@ from marac.imports.operations import area_problem, may_import
 from marac.imports.reading import Cell, read_table
 from marac.incidents.models import Incident
 from marac.incidents.placing import area_for_postcode, resolve_local_strands
-from marac.operations import NotFound, allow
+from marac.operations import Conflict, NotFound, allow
 from marac.people.models import postcode_district
-from marac.storage.backends import get, store
+from marac.storage.backends import StorageError, get, store
 
 
 @dataclass
@@ -78,7 +78,12 @@ def mapping_of(batch: ImportBatch) -> dict[int, str]:
 
 def table_of(batch: ImportBatch) -> list[list[Cell]]:
     """The stored file's rows, checked against the SHA-256 recorded at upload."""
-    data = get(store(), batch.store_key, batch.sha256)
+    if not batch.store_key:
+        raise Conflict("The file of this upload has been deleted: upload it again.")
+    try:
+        data = get(store(), batch.store_key, batch.sha256)
+    except StorageError as error:
+        raise Conflict("The uploaded file could not be read back: upload it again.") from error
     _headers, rows = read_table(data, batch.file_type)
     return rows
 

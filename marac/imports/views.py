@@ -183,7 +183,7 @@ def start(batch_id: int) -> Response:
     db = db_session()
     batch = own_batch(db, current_user, batch_id)
     form = ConfirmForm()
-    if not form.validate_on_submit():
+    if not form.validate_on_submit() or batch.status != BatchStatus.UPLOADED.value:
         return redirect(url_for("imports.batch", batch_id=batch.id))
     ready = sum(1 for r in check_rows(db, current_user, batch) if r.ready)
     try:

@@ -8,7 +8,7 @@ import pytest
 
 from marac.imports import fields
 from marac.imports.reading import MAX_ROWS, Unreadable, file_type, read_table
-from tests.imports.helpers import HEADERS, LAST_YEAR, csv_bytes, rows, xlsx_bytes
+from tests.imports.helpers import HEADERS, LAST_YEAR, rows, xlsx_bytes
 
 NOW = datetime(LAST_YEAR + 1, 6, 1, 12, 0).astimezone()
 

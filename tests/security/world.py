@@ -10,6 +10,7 @@ says: `referrer_owner` recorded the incident, assessed it and referred the case.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -20,7 +21,9 @@ from marac.api.operations import register_client
 from marac.assessments.models import AssessmentStatus
 from marac.db import utcnow
 from marac.formatting import uk_today
+from marac.imports.models import ImportBatch
 from marac.incidents.models import LocalStrand
+from marac.jobs.models import Job
 from marac.meetings.models import Attendee
 from marac.minutes import lifecycle
 from marac.minutes.models import DocumentKind
@@ -28,13 +31,37 @@ from marac.notify.models import Notification
 from marac.panels.models import AgendaStatus, CalendarFeed, MeetingStatus
 from marac.referrals.models import ReferralStatus
 from marac.reports.models import PartnershipTarget
+from marac.storage.backends import FileStore, new_key
 from tests.assessments.helpers import make_assessment
+from tests.conftest import STORAGE_ROOT
 from tests.factories import make_agency, make_area, make_user
 from tests.meeting_factories import make_action, make_agenda_item, make_meeting, make_panel
 from tests.referrals.helpers import make_incident, make_person, make_referral
 
 CALENDAR_TOKEN = "matrix-calendar-token-for-the-north-member"
 VICTIM_NAME = "Orla Quenby-Matrix"  # fictional; must show only to those with a reason
+
+
+def _import_upload(db: Session, coordinator: User) -> tuple[ImportBatch, Job]:
+    """The north coordinator's upload (one row, no rows ready: starting it changes nothing)
+    and a finished job of theirs."""
+    data = b"Victim name\r\nOrla Quenby-Matrix\r\n"
+    stored = FileStore(Path(STORAGE_ROOT)).put(new_key("imports/matrix", ".csv"), data)
+    upload = ImportBatch(
+        uploaded_by_id=coordinator.id,
+        filename="history.csv",
+        file_type="csv",
+        store_key=stored.key,
+        sha256=stored.sha256,
+        size=stored.size,
+        row_count=1,
+        headers='["Victim name"]',
+        mapping='{"0": "victim.full_name"}',
+    )
+    job = Job(kind="import_rows", status="done", requested_by_id=coordinator.id, title="Import")
+    db.add_all([upload, job])
+    db.commit()
+    return upload, job
 
 
 class MatrixWorld:
@@ -167,6 +194,7 @@ class MatrixWorld:
             agency_id=police_n.id,
             scopes=["incidents:write", "referrals:read"],
         )
+        upload, job = _import_upload(db, coordinator_n)
         documents = {(d.kind, d.agency_id): d for d in lifecycle.issued_documents(db, held.id)}
         full = documents[(DocumentKind.FULL.value, None)]
         extract = documents[(DocumentKind.EXTRACT.value, housing_n.id)]
@@ -205,6 +233,8 @@ class MatrixWorld:
             "calendar_token": CALENDAR_TOKEN,
             "provider": provider.id,
             "api_client": api_client.id,
+            "import_batch": upload.id,
+            "job": job.id,
             "section_key": "incident",
             "report_key": "monthly",
             "instrument_version": "2026.1",

@@ -484,6 +484,8 @@ def partner_referral(row: ReferralRow, incident_id: int) -> PartnerReferral:
 
 
 def label_of(key: str) -> str:
+    if key == "row":
+        return "The whole row"
     f = BY_KEY.get(key)
     if f is not None:
         return f.label

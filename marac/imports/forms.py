@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
+from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSubmitInput
 from wtforms import SubmitField
-from wtforms.validators import InputRequired
 
 
 class UploadForm(FlaskForm):
     file = FileField(
         "Upload a spreadsheet",
         widget=GovFileInput(),
-        validators=[InputRequired(message="Select a CSV or Excel file")],
+        validators=[FileRequired(message="Select a CSV or Excel file")],
         description="A CSV or Excel (XLSX) file with a header row, up to 5,000 rows.",
     )
     submit = SubmitField("Upload", widget=GovSubmitInput())

@@ -122,7 +122,15 @@ def check_rows(
 
 
 def _mark_done(db: Session, rows: list[CheckedRow]) -> None:
-    """Rows whose fingerprint is already in (from any file, this one too): a few queries."""
+    """Rows whose fingerprint is already in (from any file, this one too), and rows that
+    repeat an earlier row of the file: one query per 500 rows."""
+    first: dict[tuple[int, str], int] = {}
+    for row in rows:
+        if row.area is None:
+            continue
+        seen = first.setdefault((row.area.id, row.parsed.fingerprint), row.number)
+        if seen != row.number:
+            row.parsed.errors.setdefault("row", f"The same as row {seen}: it is imported once")
     prints = list({r.parsed.fingerprint for r in rows if r.area is not None})
     found: dict[tuple[int, str], int] = {}
     for start in range(0, len(prints), 500):

@@ -147,7 +147,9 @@ def batch(batch_id: int) -> str:
     problems = [
         {
             "row": r.number,
-            "column": headers[column_of[key]] if key in column_of else "(not mapped)",
+            "column": headers[column_of[key]]
+            if key in column_of
+            else ("Every column" if key == "row" else "(not mapped)"),
             "field": fields.label_of(key),
             "message": message,
         }

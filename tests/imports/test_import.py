@@ -84,11 +84,12 @@ def test_preview_shows_the_bad_row_and_importing_twice_adds_nothing(
     assert recorded == 2
 
     # The same file again (as XLSX, even): every good row is already in.
-    _upload(client, xlsx_bytes(rows()), "history.xlsx")
+    _upload(client, xlsx_bytes([*rows(), rows()[0]]), "history.xlsx")  # row 5 repeats row 2
     second = db.scalars(select(ImportBatch).order_by(ImportBatch.id.desc())).first()
     assert second is not None and second.file_type == "xlsx"
     preview = client.get(f"/imports/{second.id}").get_data(as_text=True)
-    assert re.search(r'id="count-done">2<', preview)
+    assert re.search(r'id="count-done">3<', preview)
+    assert "Row 5: The whole row: The same as row 2: it is imported once" in preview
     assert "There are no rows ready to import" in preview
     refused = client.submit(f"/imports/{second.id}/import", follow_redirects=True)
     assert "There are no rows without errors to import" in refused.get_data(as_text=True)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from marac.accounts.models import User
 from marac.imports.models import BatchStatus, ImportBatch
-from marac.imports.operations import JOB_KIND, finish_import, import_row
+from marac.imports.operations import JOB_KIND, finish_import, import_row, reopen_import
 from marac.imports.queries import check_rows
 from marac.jobs.models import Job
 from marac.jobs.queue import Progress, job_handler
@@ -25,7 +25,11 @@ log = logging.getLogger(__name__)
 PROGRESS_EVERY = 10  # rows between progress commits (each is the job's heartbeat)
 
 
-@job_handler(JOB_KIND)
+def _failed(db: Session, job: Job) -> None:
+    reopen_import(db, int(json.loads(job.params)["batch_id"]))
+
+
+@job_handler(JOB_KIND, failed=_failed)
 def import_rows(db: Session, job: Job, progress: Progress) -> None:
     batch_id = int(json.loads(job.params)["batch_id"])
     batch = db.get(ImportBatch, batch_id)

@@ -291,3 +291,14 @@ def finish_import(
         user=actor,
     )
     return batch
+
+
+@operation
+def reopen_import(db: Session, batch_id: int) -> None:
+    """After the job's last attempt failed: the upload waits again, to be tried again
+    (rows imported before the failure are skipped then)."""
+    batch = db.get(ImportBatch, batch_id)
+    if batch is None or batch.status != BatchStatus.IMPORTING.value:
+        return
+    batch.status = BatchStatus.UPLOADED.value
+    record(db, "import_failed", OBJECT, batch.id, f"Import {batch.id} could not be finished")

@@ -21,7 +21,7 @@ from marac.imports.queries import check_rows
 from marac.incidents.models import Incident
 from marac.jobs.models import Job
 from marac.referrals.models import Referral
-from marac.storage.backends import StorageError
+from marac.storage.backends import StorageError, store
 from tests.factories import make_user
 from tests.imports.helpers import HEADERS, LAST_YEAR, coordinator_world, csv_bytes, rows, xlsx_bytes
 
@@ -129,6 +129,14 @@ def _rerun(db: Session, coordinator: Any) -> None:
     with pytest.raises(IntegrityError):
         db.commit()
     db.rollback()
+
+    # A job that cannot finish (its file vanished) leaves the upload to be tried again.
+    again = upload_file(db, coordinator, filename="h2.csv", data=csv_bytes(), max_bytes=10**6)
+    store().delete(again.store_key)
+    failed = start_import(db, coordinator, again.id, ready=1, result_link="/imports")
+    db.refresh(failed)
+    db.refresh(again)
+    assert (failed.status, again.status) == ("failed", "uploaded")
 
 
 def test_a_referral_with_its_decision_is_made_by_the_referral_operations(

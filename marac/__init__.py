@@ -152,6 +152,7 @@ def _register_blueprints(app: Flask) -> None:
     from marac.attachments.views import bp as attachments_bp
     from marac.audit.views import bp as audit_bp
     from marac.home.views import bp as home_bp
+    from marac.imports.views import bp as imports_bp
     from marac.incidents.local_strand_views import bp as local_strands_bp
     from marac.incidents.views import bp as incidents_bp
     from marac.jobs.views import bp as jobs_bp
@@ -176,6 +177,7 @@ def _register_blueprints(app: Flask) -> None:
         assessments_bp,
         audit_bp,
         home_bp,
+        imports_bp,
         incidents_bp,
         jobs_bp,
         local_strands_bp,

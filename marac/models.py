@@ -7,6 +7,7 @@ from marac.api.models import ApiClient, ApiIntake
 from marac.assessments.models import RiskAssessment, RiskMeasure
 from marac.attachments.models import Attachment
 from marac.audit.models import AuditChainHead, AuditEvent
+from marac.imports.models import ImportBatch, ImportedRow
 from marac.incidents.models import Incident, IncidentStrand, LocalStrand, Perpetrator
 from marac.jobs.models import Job
 from marac.meetings.models import (
@@ -44,6 +45,8 @@ __all__ = [
     "CaseResearch",
     "DuplicateDismissal",
     "IdentityProvider",
+    "ImportBatch",
+    "ImportedRow",
     "Incident",
     "IncidentStrand",
     "IssuedDocument",

@@ -83,6 +83,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem(
         "Reports", "reports.index", frozenset({Role.COORDINATOR, Role.ADMIN}), section="reports."
     ),
+    NavItem("Import", "imports.index", frozenset({Role.COORDINATOR}), section="imports."),
     NavItem("Users", "admin.users", frozenset({Role.ADMIN}), section="admin.user"),
     NavItem(
         "Agencies",

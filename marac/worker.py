@@ -20,6 +20,7 @@ JOB_MODULES: list[str] = [
     "marac.minutes.jobs",
     "marac.reports.jobs",
     "marac.attachments.jobs",
+    "marac.imports.jobs",
 ]
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"

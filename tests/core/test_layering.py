@@ -32,6 +32,7 @@ CAPABILITIES = [
     "meetings",
     "minutes",
     "repeats",
+    "imports",
     "cases",
     "reports",
     "home",

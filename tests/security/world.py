@@ -22,6 +22,7 @@ from marac.assessments.models import AssessmentStatus
 from marac.attachments.models import Attachment
 from marac.db import utcnow
 from marac.formatting import uk_today
+from marac.imports.models import ImportBatch
 from marac.incidents.models import LocalStrand
 from marac.jobs.models import Job
 from marac.meetings.models import Attendee
@@ -40,6 +41,28 @@ from tests.referrals.helpers import make_incident, make_person, make_referral
 
 CALENDAR_TOKEN = "matrix-calendar-token-for-the-north-member"
 VICTIM_NAME = "Orla Quenby-Matrix"  # fictional; must show only to those with a reason
+
+
+def _import_upload(db: Session, coordinator: User) -> tuple[ImportBatch, Job]:
+    """The north coordinator's upload (one row, no rows ready: starting it changes nothing)
+    and a finished job of theirs."""
+    data = b"Victim name\r\nOrla Quenby-Matrix\r\n"
+    stored = FileStore(Path(STORAGE_ROOT)).put(new_key("imports/matrix", ".csv"), data)
+    upload = ImportBatch(
+        uploaded_by_id=coordinator.id,
+        filename="history.csv",
+        file_type="csv",
+        store_key=stored.key,
+        sha256=stored.sha256,
+        size=stored.size,
+        row_count=1,
+        headers='["Victim name"]',
+        mapping='{"0": "victim.full_name"}',
+    )
+    job = Job(kind="import_rows", status="done", requested_by_id=coordinator.id, title="Import")
+    db.add_all([upload, job])
+    db.commit()
+    return upload, job
 
 
 class MatrixWorld:
@@ -181,6 +204,7 @@ class MatrixWorld:
             agency_id=police_n.id,
             scopes=["incidents:write", "referrals:read"],
         )
+        upload, job = _import_upload(db, coordinator_n)
         documents = {(d.kind, d.agency_id): d for d in lifecycle.issued_documents(db, held.id)}
         full = documents[(DocumentKind.FULL.value, None)]
         extract = documents[(DocumentKind.EXTRACT.value, housing_n.id)]
@@ -234,6 +258,8 @@ class MatrixWorld:
             "calendar_token": CALENDAR_TOKEN,
             "provider": provider.id,
             "api_client": api_client.id,
+            "import_batch": upload.id,
+            "job": job.id,
             "section_key": "incident",
             "report_key": "monthly",
             "instrument_version": "2026.1",

@@ -1,0 +1,1 @@
+"""Bulk import of historic incidents and referrals from spreadsheets."""

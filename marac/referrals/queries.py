@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, case, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from marac.accounts.models import Agency, Area, Role, User
@@ -119,21 +119,20 @@ def _screening_new_since(
 ) -> datetime | None:
     """When the viewer looked before: referrals made after it are new to them.
 
-    Opening the queue (not paging through it) moves the mark on; the first opening ever
-    has nothing to compare with, so nothing is new.
+    Opening the queue (not paging through it) moves the mark on, in one upsert whoever
+    else opens theirs; the first opening ever has nothing to compare with.
     """
-    visit = db.get(ScreeningVisit, viewer.id)
     if not opened:
+        visit = db.get(ScreeningVisit, viewer.id)
         return visit.new_since if visit is not None else None
-    if visit is None:
-        try:
-            with db.begin_nested():  # two tabs opening at once: the other one wrote it
-                db.add(ScreeningVisit(user_id=viewer.id, opened_at=now, new_since=None))
-        except IntegrityError:
-            pass
-        return None
-    visit.new_since, visit.opened_at = visit.opened_at, now
-    return visit.new_since
+    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
+    insert = dialect.insert(ScreeningVisit).values(user_id=viewer.id, opened_at=now, new_since=None)
+    return db.scalar(
+        insert.on_conflict_do_update(
+            index_elements=[ScreeningVisit.user_id],
+            set_={"new_since": ScreeningVisit.opened_at, "opened_at": insert.excluded.opened_at},
+        ).returning(ScreeningVisit.new_since)
+    )
 
 
 @operation

@@ -113,7 +113,7 @@ class AttendanceLine:
 
     @property
     def people_text(self) -> str:
-        return joined(self.people, "–")
+        return joined(self.people, "\N{EN DASH}")
 
 
 @dataclass

@@ -183,7 +183,7 @@ def test_one_font_configuration_per_thread_serves_every_document(db: Session) ->
     assert set(results) == {world.housing.id, world.police.id}
     configs = {id(config) for config, _, _ in results.values()}
     assert len(configs) == 2 and id(shared) not in configs
-    for agency_id, (_, full_pdf, extract_pdf) in results.items():
+    for _, full_pdf, extract_pdf in results.values():
         assert pdf_text(full_pdf) == pdf_text(first.pdf)  # same document whatever the thread
         assert _font_names(full_pdf) | _font_names(extract_pdf) == {
             "DejaVu-Sans",

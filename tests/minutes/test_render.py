@@ -124,7 +124,9 @@ def test_gathering_the_minutes_takes_constant_queries(db: Session, count_queries
     assert counts[0] == counts[1]
 
 
-def test_a_long_actions_table_repeats_its_header_on_each_page(db: Session) -> None:
+def test_every_action_on_a_long_list_carries_its_labels_on_each_page(db: Session) -> None:
+    """Actions are labelled lines (fewer layout boxes than table cells): each page with
+    actions still says whose they are and when they are due, as a repeated header did."""
     from tests.meeting_factories import make_action
 
     world = MinutesWorld(db)
@@ -141,4 +143,51 @@ def test_a_long_actions_table_repeats_its_header_on_each_page(db: Session) -> No
     with_rows = [p for p in pages if "LTR-" in p]
     assert len(with_rows) >= 2
     for text in with_rows:
-        assert "Due date" in text  # the thead, repeated where the table continues
+        flat = re.sub(r"\s+", " ", text)
+        for n in re.findall(r"LTR-(\d{3})", flat):
+            assert re.search(rf"LTR-{n}\. Agency: .+?\. Officer: .+?\. Due date: ", flat), n
+
+
+def test_one_font_configuration_per_thread_serves_every_document(db: Session) -> None:
+    """The minutes and each extract reuse their thread's FontConfiguration; worker threads
+    get their own, and documents rendered at once on two threads still embed DejaVu."""
+    import threading
+
+    from marac.minutes.render import font_configuration
+
+    world = MinutesWorld(db)
+    content = gather_minutes(db, world.held)
+    shared = font_configuration()
+    assert font_configuration() is shared
+    first = render_full_minutes(content, 1, uk_today())
+    assert font_configuration() is shared and _font_names(first.pdf) <= {
+        "DejaVu-Sans",
+        "DejaVu-Sans-Bold",
+    }
+
+    results: dict[int, tuple[object, bytes, bytes]] = {}
+
+    def issue(agency_id: int) -> None:
+        full = render_full_minutes(content, 1, uk_today())
+        extract = render_extract(content, agency_id, 1, uk_today())
+        results[agency_id] = (font_configuration(), full.pdf, extract.pdf)
+
+    threads = [
+        threading.Thread(target=issue, args=(agency.id,))
+        for agency in (world.housing, world.police)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert set(results) == {world.housing.id, world.police.id}
+    configs = {id(config) for config, _, _ in results.values()}
+    assert len(configs) == 2 and id(shared) not in configs
+    for _, full_pdf, extract_pdf in results.values():
+        assert pdf_text(full_pdf) == pdf_text(first.pdf)  # same document whatever the thread
+        assert _font_names(full_pdf) | _font_names(extract_pdf) == {
+            "DejaVu-Sans",
+            "DejaVu-Sans-Bold",
+        }
+    assert HOUSING_ACTION in pdf_text(results[world.housing.id][2])
+    assert POLICE_ACTION in pdf_text(results[world.police.id][2])

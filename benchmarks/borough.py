@@ -122,7 +122,8 @@ def fill(engine: Engine, years: int, scale: float = 1.0, today: date | None = No
     rng = random.Random(16)
     start = today - timedelta(days=365 * years)
     n_referrals = max(60, int(REFERRALS_A_YEAR * scale * years))
-    n_people = max(80, int(PEOPLE_A_YEAR * scale * years))
+    # At least two new people a referral: its victim and the person of the other incident.
+    n_people = max(2 * n_referrals, int(PEOPLE_A_YEAR * scale * years))
     with Session(engine) as s:
         _bulk(
             s,
@@ -262,7 +263,7 @@ def fill(engine: Engine, years: int, scale: float = 1.0, today: date | None = No
                 if (created - last_referred[pick][1]).days > 200:
                     person = last_referred.pop(pick)[0]
             if person is None:
-                person = next(fresh_people, None) or rng.randint(1, n_people)
+                person = next(fresh_people)
                 first_timers.append(person)
             last_referred.append((person, created))
             trigger = incident(person, area, agency, created)
@@ -301,9 +302,7 @@ def fill(engine: Engine, years: int, scale: float = 1.0, today: date | None = No
             else:
                 status = "heard"
                 days = meeting_days[panel]
-                heard_at = by_panel[panel][
-                    bisect_left(days, created.date() + timedelta(days=21))
-                ]
+                heard_at = by_panel[panel][bisect_left(days, created.date() + timedelta(days=21))]
             closed = heard_at is not None and (age > 365 or (age > 200 and rng.random() < 0.6))
             if closed:
                 status = "closed"

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import event, text
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from benchmarks.borough import Cast, fill
@@ -166,9 +166,9 @@ def serve(target: str, env: dict[str, str]) -> Iterator[str]:
             try:
                 urllib.request.urlopen(base + "/healthz" if "marac" in target else base, timeout=2)
                 break
-            except OSError:
+            except OSError as error:
                 if process.poll() is not None:
-                    raise RuntimeError(f"gunicorn {target} exited with {process.returncode}")
+                    raise RuntimeError(f"gunicorn {target} exited: {process.returncode}") from error
                 time.sleep(0.2)
         yield base
     finally:
@@ -201,7 +201,7 @@ def wrk(url: str, seconds: int, cookie: str = "") -> tuple[float, float]:
     command = ["wrk", "-t2", "-c4", f"-d{seconds}s", "--latency", "-H", f"User-Agent: {USER_AGENT}"]
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
-    out = subprocess.run(command + [url], check=True, capture_output=True, text=True).stdout
+    out = subprocess.run([*command, url], check=True, capture_output=True, text=True).stdout
     bad = WRK_BAD.search(out)
     if bad:
         raise RuntimeError(f"{url}: {bad.group(1)} non-2xx answers under wrk\n{out}")
@@ -402,8 +402,7 @@ def table(small: Size, large: Size, minutes: tuple[float, float, int]) -> str:
         f"{ours / plain:.2f}x | | | ≤{MINUTES}x: {_verdict(ours / plain <= MINUTES)} |"
     )
     hello = (
-        f"hello world: {small.hello_rps:.0f} req/s (1x run), {large.hello_rps:.0f} req/s "
-        "(10x run)"
+        f"hello world: {small.hello_rps:.0f} req/s (1x run), {large.hello_rps:.0f} req/s (10x run)"
     )
     return "\n".join(rows) + "\n\n" + hello + "\n"
 

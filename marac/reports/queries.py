@@ -254,7 +254,11 @@ def referrals_by_strand(session: Session, scope: Scope) -> StrandCounts:
     """Distinct referrals per strand and per sub-category: one GROUP BY plus local names."""
     links = _period_incidents(scope)
     rows = session.execute(
-        select(IncidentStrand.code, IncidentStrand.subcategory, func.count(distinct(links.c.referral_id)))
+        select(
+            IncidentStrand.code,
+            IncidentStrand.subcategory,
+            func.count(distinct(links.c.referral_id)),
+        )
         .select_from(links)
         .join(IncidentStrand, IncidentStrand.incident_id == links.c.incident_id)
         .group_by(IncidentStrand.code, IncidentStrand.subcategory)

@@ -193,18 +193,22 @@ def check_page(url: str, cookie: str) -> None:
 WRK_RPS = re.compile(r"Requests/sec:\s+([\d.]+)")
 WRK_P50 = re.compile(r"^\s+50%\s+([\d.]+)(us|ms|s)\s*$", re.M)
 WRK_BAD = re.compile(r"Non-2xx or 3xx responses: (\d+)")
+WRK_ERRORS = re.compile(r"Socket errors: .*timeout [1-9]\d*")  # requests given up
 
 
 def wrk(url: str, seconds: int, cookie: str = "") -> tuple[float, float]:
     """(requests per second, median latency in ms) of `url` under wrk, 2 threads, 4
     connections; any non-2xx answer makes the run fail rather than flatter the page."""
-    command = ["wrk", "-t2", "-c4", f"-d{seconds}s", "--latency", "-H", f"User-Agent: {USER_AGENT}"]
+    command = [
+        *("wrk", "-t2", "-c4", f"-d{seconds}s", "--timeout", "60s", "--latency"),
+        *("-H", f"User-Agent: {USER_AGENT}"),
+    ]
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
     out = subprocess.run([*command, url], check=True, capture_output=True, text=True).stdout
-    bad = WRK_BAD.search(out)
+    bad = WRK_BAD.search(out) or WRK_ERRORS.search(out)
     if bad:
-        raise RuntimeError(f"{url}: {bad.group(1)} non-2xx answers under wrk\n{out}")
+        raise RuntimeError(f"{url}: failed requests under wrk ({bad.group(0)})\n{out}")
     rps = WRK_RPS.search(out)
     p50 = WRK_P50.search(out)
     if not rps or not p50:

@@ -207,7 +207,9 @@ def _register_assets(app: Flask) -> None:
 
 def _register_template_context(app: Flask, settings: Settings) -> None:
     from marac.db import utcnow
-    from marac.navigation import navigation_for
+    from marac.navigation import RowLinks, navigation_for
+
+    app.jinja_env.globals["row_links"] = RowLinks  # per-row links at one url_for per route
 
     @app.context_processor
     def inject() -> dict[str, Any]:

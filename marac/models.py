@@ -20,7 +20,7 @@ from marac.minutes.models import IssuedDocument, Minutes
 from marac.notify.models import Notification, NotificationPreference, OutboxMessage, ReminderSent
 from marac.panels.models import CalendarFeed, Meeting, Panel, panel_agency, panel_area
 from marac.people.models import DuplicateDismissal, Person, PersonMerge, RepeatSettings
-from marac.referrals.models import Referral, ReferralIncident, TriggerSettings
+from marac.referrals.models import Referral, ReferralIncident, ScreeningVisit, TriggerSettings
 from marac.reports.models import PartnershipTarget
 
 __all__ = [
@@ -63,6 +63,7 @@ __all__ = [
     "RepeatSettings",
     "RiskAssessment",
     "RiskMeasure",
+    "ScreeningVisit",
     "SsoIdentity",
     "TriggerSettings",
     "User",

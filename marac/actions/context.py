@@ -17,7 +17,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from marac.accounts.models import Role
-from marac.actions.clauses import assigned_to, outstanding, overdue
+from marac.actions.clauses import assigned_to, outstanding
 from marac.actions.models import Action, ActionUpdate
 from marac.db import db_session
 from marac.formatting import uk_today
@@ -103,12 +103,16 @@ def latest_progress(session: Session, action_ids: Iterable[int]) -> dict[int, Ac
 
 
 def action_counts(session: Session, user: Any, today: date) -> tuple[int, int]:
-    """The user's own actions ("my actions"): (outstanding, overdue), in one query."""
+    """The user's own actions ("my actions"): (outstanding, overdue), in one query.
+
+    Only outstanding rows are read (on the officer/agency + status indexes), so the cost
+    follows the open work, not every action the user ever had.
+    """
     outstanding_count, overdue_count = session.execute(
         select(
-            func.coalesce(func.sum(case((outstanding(), 1), else_=0)), 0),
-            func.coalesce(func.sum(case((overdue(today), 1), else_=0)), 0),
-        ).where(assigned_to(user))
+            func.count(Action.id),
+            func.coalesce(func.sum(case((Action.due_date < today, 1), else_=0)), 0),
+        ).where(assigned_to(user), outstanding())
     ).one()
     return int(outstanding_count), int(overdue_count)
 

@@ -100,9 +100,13 @@ def my_actions(
     The listing is audited, so this commits.
     """
     query = select(Action).where(assigned_to(viewer))
-    if not show_finished:
-        query = query.where(Action.status.in_(OUTSTANDING_STATUSES))
-    found = paginate(db, query.order_by(*owner_order(today)), page)
+    if show_finished:
+        query = query.order_by(*owner_order(today))
+    else:
+        # All outstanding: overdue first is simply the earliest due first (a plain
+        # column sort, no CASE over each row).
+        query = query.where(outstanding()).order_by(Action.due_date, Action.id)
+    found = paginate(db, query, page)
     contexts = case_contexts(db, found.items)
     record(
         db,

@@ -54,7 +54,11 @@ class RiskAssessment(Base):
     """An enhanced hate crime risk assessment of one victim after one incident."""
 
     __tablename__ = "risk_assessment"
-    __table_args__ = (Index("ix_risk_assessment_agency_status", "agency_id", "status"),)
+    __table_args__ = (
+        Index("ix_risk_assessment_agency_status", "agency_id", "status"),
+        # The home page's "your unfinished assessments": the assessor's drafts only.
+        Index("ix_risk_assessment_assessor_status", "assessor_id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)

@@ -96,7 +96,11 @@ def _assessment_lines(session: Session, user: Any) -> list[WorkLine]:
             ),
             _total(to_endorse),
         ).where(
-            (RiskAssessment.assessor_id == user.id) | (RiskAssessment.agency_id == user.agency_id)
+            # Only drafts and submitted ones: finished assessments pile up over the years.
+            RiskAssessment.status.in_(
+                (AssessmentStatus.DRAFT.value, AssessmentStatus.SUBMITTED.value)
+            ),
+            (RiskAssessment.assessor_id == user.id) | (RiskAssessment.agency_id == user.agency_id),
         )
     ).one()
     lines = []
@@ -127,7 +131,10 @@ def _referral_lines(session: Session, user: Any) -> list[WorkLine]:
         columns.append(
             _total(and_(Referral.risk_level == "high", Referral.status.in_(UNHEARD_STATUSES), mine))
         )
-    relevant = or_(asked, mine) if coordinator else asked
+    # Only open work is read: the coordinator's waiting referrals (on the area + status
+    # index), never every referral the areas ever had.
+    open_in_areas = and_(Referral.status.in_(UNHEARD_STATUSES), mine)
+    relevant = or_(asked, open_in_areas) if coordinator else asked
     counts = session.execute(select(*columns).where(relevant)).one()
     lines = []
     if counts[0] or not coordinator:

@@ -21,6 +21,7 @@ from marac.formatting import uk_today
 from marac.forms import show_invalid
 from marac.meetings import operations, queries
 from marac.meetings.agenda import AGENDA_STATUS_LABELS, KIND_LABELS, end_time
+from marac.meetings.agenda_lines import agenda_lines
 from marac.meetings.blueprint import bp
 from marac.meetings.forms import (
     AddCaseForm,
@@ -118,10 +119,13 @@ def meeting(meeting_id: int) -> str:
         "meetings/meeting.html",
         meeting=meeting,
         panel=meeting.panel,
-        listed=page.listed,
-        others=page.others,
-        responded=page.responded,
-        agencies=page.agencies,
+        listed=agenda_lines(
+            page.listed, meeting.id, page.responded, page.agencies, current_user.agency_id
+        ),
+        others=agenda_lines(
+            page.others, meeting.id, page.responded, page.agencies, current_user.agency_id
+        ),
+        agency_count=len(page.agencies),
         amendments=page.amendments,
         runs=page.runs,
         published=page.published,

@@ -95,6 +95,8 @@ class Referral(Base):
     __table_args__ = (
         Index("ix_referral_area_status", "area_id", "status"),
         Index("ix_referral_person_created", "person_id", "created_at"),
+        # The home page's "referrals with a request for more information": open ones only.
+        Index("ix_referral_referrer_status", "referrer_id", "status"),
         Index(
             "uq_referral_person_open",
             "person_id",
@@ -175,3 +177,19 @@ class TriggerSettings(Base):
     escalation_incidents: Mapped[int] = mapped_column(Integer, default=3)
     escalation_window_days: Mapped[int] = mapped_column(Integer, default=365)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class ScreeningVisit(Base):
+    """When a coordinator last opened the screening queue, so it can show what is new first.
+
+    `new_since` is the opening before `opened_at`: the queue marks referrals made after it
+    as new. Paging through keeps it, so the order does not shift between pages.
+    """
+
+    __tablename__ = "screening_visit"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True
+    )
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    new_since: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -9,16 +9,18 @@ queries per page. Reads that are audited (who looked at which list or case) are
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, case, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from marac.accounts.models import Agency, Area, Role, User
 from marac.audit import record
 from marac.audit.models import AuditEvent
+from marac.db import utcnow
 from marac.incidents.access import can_view_incident, viewable_incidents
 from marac.incidents.labels import local_strand_names, strand_summary
 from marac.incidents.models import Incident
@@ -35,7 +37,13 @@ from marac.referrals.access import (
     hidden_references,
     redact_references,
 )
-from marac.referrals.models import Referral, ReferralIncident, ReferralStatus, TriggerSettings
+from marac.referrals.models import (
+    Referral,
+    ReferralIncident,
+    ReferralStatus,
+    ScreeningVisit,
+    TriggerSettings,
+)
 from marac.referrals.operations import OBJECT, TRIGGER_FIELDS, may_refer, trigger_defaults
 from marac.referrals.triggers import UNHEARD_STATUSES
 
@@ -60,6 +68,8 @@ class ReferralList:
     page: Page[Any]
     people: dict[int, Person]
     areas: dict[int, Area]
+    new_ids: frozenset[int] = frozenset()  # made since the viewer last opened the queue
+    new_since: datetime | None = None
 
 
 def by_id(db: Session, model: type[T], ids: Iterable[int | None]) -> dict[int, T]:
@@ -104,19 +114,58 @@ def own_referrals(db: Session, viewer: User, page_number: int | None) -> Referra
     return listed
 
 
-@operation
-def screening_queue(db: Session, viewer: User, page_number: int | None) -> ReferralList:
-    """New referrals and answered requests in the coordinator's areas, most urgent first."""
-    allow(viewer.has_role(Role.COORDINATOR))
-    query = ordered_queue(
-        select(Referral).where(Referral.status.in_(SCREENABLE_STATUSES), coordinator_scope(viewer))
+def _screening_new_since(
+    db: Session, viewer: User, *, opened: bool, now: datetime
+) -> datetime | None:
+    """When the viewer looked before: referrals made after it are new to them.
+
+    Opening the queue (not paging through it) moves the mark on, in one upsert whoever
+    else opens theirs; the first opening ever has nothing to compare with.
+    """
+    if not opened:
+        visit = db.get(ScreeningVisit, viewer.id)
+        return visit.new_since if visit is not None else None
+    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
+    insert = dialect.insert(ScreeningVisit).values(user_id=viewer.id, opened_at=now, new_since=None)
+    return db.scalar(
+        insert.on_conflict_do_update(
+            index_elements=[ScreeningVisit.user_id],
+            set_={"new_since": ScreeningVisit.opened_at, "opened_at": insert.excluded.opened_at},
+        ).returning(ScreeningVisit.new_since)
     )
-    listed = _listed(db, query, page_number)
+
+
+@operation
+def screening_queue(
+    db: Session,
+    viewer: User,
+    page_number: int | None,
+    *,
+    opened: bool = False,
+    now: datetime | None = None,
+) -> ReferralList:
+    """New referrals and answered requests in the coordinator's areas, most urgent first.
+
+    What arrived since the coordinator last opened the queue comes first (highest risk
+    first among it), so a new high-risk referral is on the first page. `opened` is an
+    opening of the queue rather than a move to another page.
+    """
+    allow(viewer.has_role(Role.COORDINATOR))
+    since = _screening_new_since(db, viewer, opened=opened, now=now or utcnow())
+    query = select(Referral).where(
+        Referral.status.in_(SCREENABLE_STATUSES), coordinator_scope(viewer)
+    )
+    if since is not None:
+        query = query.order_by(case((Referral.created_at > since, 0), else_=1))
+    listed = _listed(db, ordered_queue(query), page_number)
     page = listed.page
     record(
         db, "screening_queue_viewed", OBJECT, None, f"Screening queue page {page.page}", user=viewer
     )
-    return listed
+    if since is None:
+        return listed
+    new_ids = frozenset(r.id for r in page.items if r.created_at > since)
+    return replace(listed, new_ids=new_ids, new_since=since)
 
 
 @operation

@@ -128,12 +128,16 @@ def new() -> str | Response:
 @roles_required(Role.COORDINATOR)
 def screening() -> str:
     """New referrals and answered requests in the coordinator's areas, most urgent first."""
-    listed = queries.screening_queue(db_session(), current_user, _page_number())
+    # A link without a page (the menu, the home page) opens the queue afresh.
+    opened = "page" not in request.args
+    listed = queries.screening_queue(db_session(), current_user, _page_number(), opened=opened)
     return render_template(
         "referrals/screening.html",
         page=listed.page,
         people=listed.people,
         areas=listed.areas,
+        new_ids=listed.new_ids,
+        new_since=listed.new_since,
         labels=page_labels(),
         now=utcnow(),
         days_waiting=queries.days_waiting,

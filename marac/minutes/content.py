@@ -43,6 +43,11 @@ CONFIDENTIALITY_STATEMENT = (
 )
 
 
+def joined(items: list[str], empty: str) -> str:
+    """A list as the PDFs print it ("a; b"), or `empty`: done here, not per row in Jinja."""
+    return "; ".join(items) or empty
+
+
 @dataclass
 class ActionLine:
     reference: str  # the case reference the action belongs to
@@ -52,6 +57,10 @@ class ActionLine:
     officer: str
     due_date: date
     status: str
+
+    @property
+    def officer_text(self) -> str:
+        return self.officer or "Not named"
 
 
 @dataclass
@@ -77,12 +86,34 @@ class MinutesCase:
     decision: str
     actions: list[ActionLine] = field(default_factory=list)
 
+    @property
+    def subject_line(self) -> str:
+        """Who, their age and area, as the case summary prints them."""
+        parts = [self.subject]
+        if self.age is not None:
+            parts.append(f"aged {self.age}")
+        if self.area:
+            parts.append(self.area)
+        return ", ".join(parts)
+
+    @property
+    def strands_text(self) -> str:
+        return joined(self.strands, "Not recorded")
+
+    @property
+    def flags_text(self) -> str:
+        return joined(self.flags, "None")
+
 
 @dataclass
 class AttendanceLine:
     agency: str
     status: str
     people: list[str]
+
+    @property
+    def people_text(self) -> str:
+        return joined(self.people, "–")
 
 
 @dataclass
@@ -283,6 +314,14 @@ class ExtractCase:
     decision: str
     actions: list[ActionLine]
 
+    @property
+    def strands_text(self) -> str:
+        return joined(self.strands, "Not recorded")
+
+    @property
+    def flags_text(self) -> str:
+        return joined(self.flags, "None")
+
 
 def extract_for(
     content: MinutesContent, agency_id: int
@@ -320,6 +359,10 @@ class AgendaLine:
     kind: str
     risk: str
     flags: list[str]
+
+    @property
+    def flags_text(self) -> str:
+        return joined(self.flags, "None")
 
 
 def gather_agenda(session: Session, meeting: Meeting) -> list[AgendaLine]:

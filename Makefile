@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 # Two workers per run: the machine has two cores and the tests are independent.
 PYTEST_ARGS ?= -n 2
 
-.PHONY: install install-test run test lint browser system-packages clean
+.PHONY: install install-test run test lint browser system-packages wrk bench clean
 
 # What `make run` needs: the app's own packages only, never the test tools.
 install: $(VENV)/.installed static/dist/.built system-packages
@@ -73,6 +73,19 @@ browser:
 	  SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+
+# wrk, the HTTP load generator `make bench` drives (Debian package).
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  echo "Installing Debian's wrk for the benchmark"; \
+	  SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends wrk >/dev/null; }
+
+# The performance benchmark (issue 16), not part of `make test`: 1x and 10x PostgreSQL
+# databases, gunicorn -w 2, wrk. BENCH_SCALE=0.1 for a quick run; see docs/performance.md.
+bench: install-test wrk
+	$(BIN)/python -m benchmarks.run
 
 lint: install-test
 	$(BIN)/ruff check marac migrations tests benchmarks

@@ -235,25 +235,32 @@ def referrals_by_month(session: Session, scope: Scope) -> MonthlySources:
     )
 
 
-def _referral_incidents() -> Any:
-    """Every (referral, incident) pair: linked incidents and the triggering incident."""
-    return union_all(
-        select(ReferralIncident.referral_id.label("referral_id"), ReferralIncident.incident_id),
-        select(
-            Referral.id.label("referral_id"), Referral.trigger_incident_id.label("incident_id")
-        ).where(Referral.trigger_incident_id.is_not(None)),
-    ).subquery("referral_incidents")
+def _period_incidents(scope: Scope) -> Any:
+    """Every (referral, incident) pair of the period's referrals: linked incidents and the
+    triggering incident. Each arm starts from the period's referrals (the created-at
+    index), so the cost follows the period, not the whole history."""
+    linked = (
+        select(ReferralIncident.referral_id.label("referral_id"), ReferralIncident.incident_id)
+        .join(Referral, Referral.id == ReferralIncident.referral_id)
+        .where(*_in_period(scope))
+    )
+    triggered = select(
+        Referral.id.label("referral_id"), Referral.trigger_incident_id.label("incident_id")
+    ).where(*_in_period(scope), Referral.trigger_incident_id.is_not(None))
+    return union_all(linked, triggered).subquery("referral_incidents")
 
 
 def referrals_by_strand(session: Session, scope: Scope) -> StrandCounts:
     """Distinct referrals per strand and per sub-category: one GROUP BY plus local names."""
-    links = _referral_incidents()
+    links = _period_incidents(scope)
     rows = session.execute(
-        select(IncidentStrand.code, IncidentStrand.subcategory, func.count(distinct(Referral.id)))
-        .select_from(Referral)
-        .join(links, links.c.referral_id == Referral.id)
+        select(
+            IncidentStrand.code,
+            IncidentStrand.subcategory,
+            func.count(distinct(links.c.referral_id)),
+        )
+        .select_from(links)
         .join(IncidentStrand, IncidentStrand.incident_id == links.c.incident_id)
-        .where(*_in_period(scope))
         .group_by(IncidentStrand.code, IncidentStrand.subcategory)
     ).all()
     found = {(code, sub): n for code, sub, n in rows}

@@ -1,7 +1,7 @@
 """Attachments: documents on incidents, referrals and actions, scanned for viruses
 
 Revision ID: 0019_attachments
-Revises: 0017_jobs
+Revises: 0018_documents_in_store
 Create Date: 2026-12-02 09:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import marac.db
 
 revision = "0019_attachments"
-down_revision = "0017_jobs"
+down_revision = "0018_documents_in_store"
 branch_labels = None
 depends_on = None
 

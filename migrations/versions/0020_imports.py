@@ -1,7 +1,7 @@
 """Bulk import: uploaded spreadsheets, and the rows already imported from any file
 
 Revision ID: 0020_imports
-Revises: 0017_jobs
+Revises: 0019_attachments
 Create Date: 2026-12-02 09:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import marac.db
 
 revision = "0020_imports"
-down_revision = "0017_jobs"
+down_revision = "0019_attachments"
 branch_labels = None
 depends_on = None
 

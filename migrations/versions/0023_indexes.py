@@ -1,7 +1,7 @@
 """Indexes for pages whose cost stays flat, and when each coordinator last saw the queue
 
 Revision ID: 0023_indexes
-Revises: 0017_jobs
+Revises: 0020_imports
 Create Date: 2026-12-02 09:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import marac.db
 
 revision = "0023_indexes"
-down_revision = "0017_jobs"
+down_revision = "0020_imports"
 branch_labels = None
 depends_on = None
 

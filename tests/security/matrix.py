@@ -99,7 +99,6 @@ PARAM_RECORDS: Mapping[str, str] = {
     "provider_id": "provider",
     "client_id": "api_client",
     "batch_id": "import_batch",
-    "job_id": "job",
     "version": "instrument_version",
     "sender_reference": "instrument_version",  # any text: the API refuses a cookie first
     "token": "calendar_token",
@@ -305,9 +304,6 @@ RULES: dict[str, Rule] = {
     "imports.columns": rule(RUNS_PANEL, exceptions={COORDINATOR_OTHER_AREA: Outcome.NOT_FOUND}),
     "imports.start": rule(RUNS_PANEL, exceptions={COORDINATOR_OTHER_AREA: Outcome.NOT_FOUND}),
     "imports.abandon": rule(RUNS_PANEL, exceptions={COORDINATOR_OTHER_AREA: Outcome.NOT_FOUND}),
-    # a job's progress is its requester's alone
-    "jobs.progress": rule(RUNS_PANEL, others=Outcome.NOT_FOUND),
-    "jobs.status": rule(RUNS_PANEL, others=Outcome.NOT_FOUND),
     "api_admin.index": rule(ADMINS),
     "api_admin.new": rule(ADMINS),
     "api_admin.rotate": rule(ADMINS),

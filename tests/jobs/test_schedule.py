@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marac.actions.jobs import send_daily_reminders
+from marac.attachments.jobs import rescan_quarantined
 from marac.formatting import uk_today
 from marac.jobs.queue import huey, sweep_lost_jobs, uk_crontab
 from marac.notify import events
@@ -29,14 +30,16 @@ def _name(task: object) -> str:
 
 def test_the_schedule_runs_each_task_at_its_time() -> None:
     every_minute = {_name(sweep_lost_jobs), _name(drain_outbox_every_minute)}
+    # Quarantined attachments are offered to the scanner again every ten minutes.
+    every_ten = every_minute | {_name(rescan_quarantined)}
     reminders = _name(send_daily_reminders)
     assert reminders == "marac.actions.jobs.send_daily_reminders"  # the module once
     # Huey's clock is UTC. 06:30 in London is 05:30 UTC in summer (BST) ...
-    assert _due(datetime(2026, 7, 1, 5, 30)) == every_minute | {reminders}
-    assert _due(datetime(2026, 7, 1, 6, 30)) == every_minute
+    assert _due(datetime(2026, 7, 1, 5, 30)) == every_ten | {reminders}
+    assert _due(datetime(2026, 7, 1, 6, 30)) == every_ten
     # ... and 06:30 UTC in winter (GMT).
-    assert _due(datetime(2026, 12, 7, 6, 30)) == every_minute | {reminders}
-    assert _due(datetime(2026, 12, 7, 5, 30)) == every_minute
+    assert _due(datetime(2026, 12, 7, 6, 30)) == every_ten | {reminders}
+    assert _due(datetime(2026, 12, 7, 5, 30)) == every_ten
     assert _due(datetime(2026, 12, 7, 6, 31)) == every_minute
     # Once a day: one minute of the 1,440 (the clocks changing moves it, never doubles it).
     day = datetime(2026, 3, 29)  # BST starts at 01:00 UTC

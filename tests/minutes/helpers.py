@@ -127,9 +127,12 @@ def large_meeting(db: Session, cases: int = 20, extra_agencies: int = 3) -> Minu
     world = MinutesWorld(db, cases=cases)
     for n in range(extra_agencies):
         agency = make_agency(db, type=AgencyType.CHARITY)
-        item = world.items[2 + n % (cases - 2)]
-        make_action(db, world.referrals[2 + n % (cases - 2)], agency, world.held,
-                    description=f"Charity support call {n}", agenda_item_id=item.id)  # fmt: skip
+        # An action on every case: each extract is as long as the minutes, so the
+        # documents take long enough to render for the progress to be seen.
+        for referral, item in zip(world.referrals, world.items, strict=True):
+            make_action(
+                db, referral, agency, world.held, description=f"Call {n}", agenda_item_id=item.id
+            )
     db.add(
         Minutes(
             meeting_id=world.held.id,

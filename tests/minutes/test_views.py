@@ -216,6 +216,21 @@ def test_agenda_pdf_for_members_once_published(db: Session, login) -> None:  # t
     assert login(world.housing_officer).get(url).status_code == 403  # not a member
     assert login(world.outsider_member).get(asked.headers["Location"]).status_code == 404
     assert len(_audits(db, "agenda_downloaded")) == 2
+    # The stored object damaged: refused with a clear page, audited, the bytes not sent.
+    from pathlib import Path
+
+    from marac.minutes.models import StoredPdf
+    from tests.conftest import STORAGE_ROOT
+
+    stored = db.scalars(select(StoredPdf)).one()
+    path = Path(STORAGE_ROOT) / stored.storage_key
+    good = path.read_bytes()
+    path.write_bytes(good[:-10])
+    refused = member.get(url)
+    assert refused.status_code == 500 and b"%PDF" not in refused.data
+    assert "cannot be downloaded" in refused.get_data(as_text=True)
+    assert len(_audits(db, "agenda_download_failed")) == 1
+    path.write_bytes(good)
     # An amendment (here a new venue) makes the stored copy stale: it is never served.
     upcoming.venue = "Amended venue AMV-4242"
     db.commit()

@@ -85,8 +85,8 @@ def test_a_worker_killed_mid_issue_leaves_nothing_half_issued(
     assert done.attempts == 2 and done.done_count == done.total_count == 7
     documents = list(db.scalars(select(IssuedDocument)))
     assert len(documents) == 7 and {d.version_number for d in documents} == {1}
-    assert all(d.storage_key and d.storage_key.startswith(f"minutes/{world.held.id}/job-{job_id}/")
-               for d in documents)  # fmt: skip
+    prefix = f"minutes/{world.held.id}/job-{job_id}/"
+    assert all(d.storage_key and d.storage_key.startswith(prefix) for d in documents)
     minutes = db.get(Minutes, world.held.id, populate_existing=True)
     assert minutes is not None and minutes.status == "issued" and minutes.current_version == 1
     issued = db.scalars(select(AuditEvent).where(AuditEvent.action == "minutes_issued")).all()

@@ -100,12 +100,9 @@ def my_actions(
     The listing is audited, so this commits.
     """
     query = select(Action).where(assigned_to(viewer))
-    if show_finished:
-        query = query.order_by(*owner_order(today))
-    else:
-        # All outstanding: overdue first is simply the earliest due first (a plain
-        # column sort, no CASE over each row).
-        query = query.where(outstanding()).order_by(Action.due_date, Action.id)
+    if not show_finished:
+        query = query.where(outstanding())
+    query = query.order_by(*owner_order(today))
     found = paginate(db, query, page)
     contexts = case_contexts(db, found.items)
     record(

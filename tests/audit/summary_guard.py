@@ -118,6 +118,18 @@ REVIEWED = {
     ("marac/api/operations.py", "api_unauthenticated"): (
         "the method, the request path cut to 200 characters and a fixed reason"
     ),
+    ("marac/minutes/operations.py", "minutes_correction_requested"): (
+        "the next version number and the job's id; the reason itself is not written"
+    ),
+    ("marac/minutes/operations.py", "minutes_issue_failed"): "the attempt count and job id",
+    ("marac/minutes/operations.py", "minutes_download_failed"): (
+        "document kind, version and id, and a fixed text from _problem (corrupt or missing)"
+    ),
+    ("marac/minutes/operations.py", "agenda_download_failed"): (
+        "the stored PDF's id and a fixed text from _problem (corrupt or missing)"
+    ),
+    ("marac/minutes/operations.py", "agenda_pdf_stored"): "ids, the job id and a hash prefix",
+    ("marac/reports/operations.py", "pack_pdf_stored"): "the stored PDF's id and the job id",
     ("marac/api/operations.py", "api_call"): (
         "method, status and the request path: API paths hold only ids and the sender's own "
         "references, never a payload or a query string"

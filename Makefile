@@ -12,22 +12,25 @@ PYTEST_ARGS ?= -n 2
 install: $(VENV)/.installed static/dist/.built system-packages
 
 # What `make test` needs on top: pytest, Playwright, axe-core and the other test tools.
-install-test: install $(VENV)/.test-installed node_modules/.dev-installed
+# The test installs come first and stamp the app's installs too, so a fresh clone runs
+# pip and npm once each rather than twice.
+install-test: $(VENV)/.test-installed node_modules/.dev-installed install
 
 $(VENV)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+	[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -e .
 	touch $@
 
-$(VENV)/.test-installed: $(VENV)/.installed pyproject.toml
+$(VENV)/.test-installed: pyproject.toml
+	[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
-	touch $@
+	touch $(VENV)/.installed $@
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --omit=dev --no-audit --no-fund --loglevel=error
 	touch $@
 
-node_modules/.dev-installed: node_modules/.installed
+node_modules/.dev-installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch node_modules/.installed $@
 

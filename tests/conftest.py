@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import tempfile
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,8 +19,11 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, func, select, text
+from jinja2.bccache import Bucket, BytecodeCache
+from sqlalchemy import Connection, Engine, event, func, select, text, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
+from werkzeug.routing import Rule as UrlRule
 
 from marac import create_app, migrate
 from marac.accounts.models import User
@@ -27,7 +31,7 @@ from marac.audit.chain import GENESIS_HASH
 from marac.config import Settings
 from marac.db import Base, make_engine
 from tests import postgres
-from tests.factories import PASSWORD, unused_code
+from tests.factories import PASSWORD, fresh_code, unused_code
 
 BACKEND = os.environ.get("MARAC_TEST_DB", "sqlite")
 if BACKEND not in {"sqlite", "postgresql"}:
@@ -38,8 +42,37 @@ CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 SECRET_RE = re.compile(r'id="secret-key"[^>]*>([A-Z2-7 ]+)<')
 
 
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(FAST_DIR, ignore_errors=True)
+
+
 def pytest_report_header() -> str:
     return f"Community MARAC database backend: {BACKEND}"
+
+
+# The longest modules, started first: pytest-xdist then spreads the short tests around them
+# instead of one worker finishing a long test alone at the end (`make test` uses worksteal).
+# A stale or missing name only loses the ordering, never a test.
+SLOW_FIRST = (
+    "tests/security/test_fuzz.py",
+    "tests/security/test_authorisation_matrix.py",
+    "tests/minutes/test_views.py",
+    "tests/e2e/",
+    "tests/core/test_cli.py",
+    "tests/api/test_schemathesis.py",
+    "tests/meetings/test_demo.py",
+    "tests/minutes/test_demo.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid.split("::")[0]
+        return next(
+            (i for i, slow in enumerate(SLOW_FIRST) if path.startswith(slow)), len(SLOW_FIRST)
+        )
+
+    items.sort(key=rank)  # stable: the order inside each module stays
 
 
 @pytest.fixture(scope="session")
@@ -47,11 +80,32 @@ def backend() -> str:
     return BACKEND
 
 
+# SQLite test databases live in memory-backed storage where there is some: on a disk
+# every commit waits for an fsync (tens of milliseconds on a busy machine), and tests
+# commit often. The files are the same SQLite files either way.
+_SHM = Path("/dev/shm")
+FAST_DIR = Path(
+    tempfile.mkdtemp(prefix="marac-test-db-", dir=_SHM if os.access(_SHM, os.W_OK) else None)
+)
+
+
+def sqlite_copy(template: str) -> Path:
+    """A new copy of the migrated SQLite template, for one test or module."""
+    target = FAST_DIR / f"{uuid.uuid4().hex}.db"
+    shutil.copyfile(template, target)
+    return target
+
+
+def _remove_sqlite(path: Path) -> None:
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
 @pytest.fixture(scope="session")
 def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A database migrated to head once per run; tests get copies (SQLite) or truncation (PG)."""
+    """A database migrated to head once per run; tests get copies (SQLite) or emptying (PG)."""
     if BACKEND == "sqlite":
-        path = tmp_path_factory.mktemp("template") / "template.db"
+        path = FAST_DIR / "template.db"
         url = f"sqlite:///{path}"
         migrate.upgrade(url)
         make_engine(url).dispose()
@@ -63,43 +117,132 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
     url = postgres.create_database()
     migrate.upgrade(url)
     yield url
+    if url in _reset_engines:
+        _reset_engines.pop(url).dispose()
     postgres.drop_database(url)
 
 
+_reset_engines: dict[str, Engine] = {}
+# Sequences a test used, back to their start, as TRUNCATE ... RESTART IDENTITY would.
+_RESTART_SEQUENCES = text(
+    "SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, start_value, false) "
+    "FROM pg_sequences WHERE last_value IS NOT NULL"
+)
+
+
 def _truncate_all(url: str) -> None:
-    engine = make_engine(url)
-    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        # An empty log starts a fresh chain, as the migration leaves it.
-        conn.execute(
-            text("INSERT INTO audit_chain_head (id, seq, last_hash) VALUES (1, 0, :h)"),
-            {"h": GENESIS_HASH},
-        )
-    engine.dispose()
+    """Empty every table of the PostgreSQL database at `url`, as the migration leaves it.
+
+    DELETE with triggers (the audit log's no-delete rule, foreign keys) off for the
+    transaction: TRUNCATE makes new files for every table and index, over a second per
+    test on a busy server, where deleting a test's few rows takes milliseconds. Servers
+    where we may not switch triggers off (not a superuser) get TRUNCATE.
+    """
+    engine = _reset_engines.get(url) or _reset_engines.setdefault(url, make_engine(url))
+    tables = Base.metadata.sorted_tables
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+            for table in reversed(tables):
+                conn.execute(table.delete())
+            conn.execute(_RESTART_SEQUENCES)
+            _start_audit_chain(conn)
+    except DBAPIError as error:
+        if "permission denied" not in str(error):
+            raise
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        with engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            _start_audit_chain(conn)
+
+
+def _start_audit_chain(conn: Connection) -> None:
+    # An empty log starts a fresh chain, as the migration leaves it.
+    conn.execute(
+        text("INSERT INTO audit_chain_head (id, seq, last_hash) VALUES (1, 0, :h)"),
+        {"h": GENESIS_HASH},
+    )
 
 
 @pytest.fixture
-def database_url(migrated_template: str, tmp_path: Path) -> str:
+def database_url(migrated_template: str, tmp_path: Path) -> Iterator[str]:
     """A migrated, empty database for one test."""
     if BACKEND == "sqlite":
-        target = tmp_path / "marac.db"
-        shutil.copyfile(migrated_template, target)
-        return f"sqlite:///{target}"
+        target = sqlite_copy(migrated_template)
+        yield f"sqlite:///{target}"
+        _remove_sqlite(target)
+        return
     _truncate_all(migrated_template)
-    return migrated_template
+    yield migrated_template
+
+
+@pytest.fixture(scope="session")
+def _empty_postgres_database() -> Iterator[list[str]]:
+    """One PostgreSQL database per test process for the migration tests, made when first
+    asked for: dropping a database makes the server checkpoint, several seconds each time
+    on a busy machine, where dropping its schema does not."""
+    made: list[str] = []
+    yield made
+    for url in made:
+        postgres.drop_database(url)
 
 
 @pytest.fixture
-def empty_database_url(tmp_path: Path) -> Iterator[str]:
+def empty_database_url(tmp_path: Path, _empty_postgres_database: list[str]) -> Iterator[str]:
     """A database with no tables at all, for migration tests."""
     if BACKEND == "sqlite":
         yield f"sqlite:///{tmp_path / 'empty.db'}"
         return
-    url = postgres.create_database("marac_migrate")
+    if not _empty_postgres_database:
+        _empty_postgres_database.append(postgres.create_database("marac_migrate"))
+    url = _empty_postgres_database[0]
+    postgres.empty_database(url)
     yield url
-    postgres.drop_database(url)
 
+
+class SharedBytecode(BytecodeCache):
+    """Compiled templates kept for every app this test process makes.
+
+    Each test builds its own app, whose Jinja environment would parse and compile every
+    template it renders again; Jinja checks each template's source checksum on load.
+    """
+
+    def __init__(self) -> None:
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if (code := self.compiled.get(bucket.key)) is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+Flask.jinja_options = {**Flask.jinja_options, "bytecode_cache": SharedBytecode()}
+
+
+def _share_url_builders() -> None:
+    """Werkzeug compiles a URL builder function for each route of each new app (over half of
+    `create_app`'s time); the code depends only on the route's parsed parts, so a test
+    process compiles each once. Routes with defaults, which also shape it, are left alone.
+    """
+    compile_builder = getattr(UrlRule, "_compile_builder", None)
+    if compile_builder is None:  # a Werkzeug without it: nothing to share
+        return
+    built: dict[tuple[Any, ...], Any] = {}
+
+    def shared(self: UrlRule, append_unknown: bool = True) -> Any:
+        if self.defaults:
+            return compile_builder(self, append_unknown)
+        key = (self.rule, tuple(self._trace), append_unknown)
+        if key not in built:
+            built[key] = compile_builder(self, append_unknown)
+        return built[key]
+
+    UrlRule._compile_builder = shared  # type: ignore[method-assign]
+
+
+_share_url_builders()
 
 # One throwaway document store per test process; object keys are random, so tests share it.
 STORAGE_ROOT = tempfile.mkdtemp(prefix="marac-store-")
@@ -152,16 +295,28 @@ class Client(FlaskClient):
             return response
         assert path == "/sign-in/code", location
         html = self.get(path).get_data(as_text=True)
-        with self.application.extensions["marac_db"].sessionmaker() as db:
-            secret, last_step = db.execute(
-                select(User.totp_secret, User.totp_last_step).where(
-                    func.lower(User.email) == email.lower()
-                )
-            ).one()
-        code, _ = unused_code(secret, last_step)
+        code = self._code_without_waiting(email)
         response = self.post(path, data={"code": code, "csrf_token": _csrf(html)})
         assert response.status_code == 302, response.get_data(as_text=True)[:2000]
         return response
+
+    def _code_without_waiting(self, email: str) -> str:
+        """An unused code for `email`. When its last sign-ins used every code valid now, a
+        person would wait up to 30 s for the next; the test forgets the last used step
+        instead (the replay rule has its own tests in tests/accounts/test_second_factor.py).
+        """
+        with self.application.extensions["marac_db"].sessionmaker() as db:
+            who = func.lower(User.email) == email.lower()
+            secret, last_step = db.execute(
+                select(User.totp_secret, User.totp_last_step).where(who)
+            ).one()
+            found = fresh_code(secret, last_step)
+            if found is None:
+                db.execute(update(User).where(who).values(totp_last_step=None))
+                db.commit()
+                found = fresh_code(secret, None)
+        assert found is not None
+        return found[0]
 
     def submit(self, url: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Any:
         """POST a form with this session's CSRF token, as a browser would."""

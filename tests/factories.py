@@ -7,35 +7,44 @@ import time
 from typing import Any
 
 from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
 
 from marac.accounts import two_factor
 from marac.accounts.models import Agency, AgencyType, Area, Role, User
-from marac.accounts.passwords import hash_password
 from marac.db import utcnow
 
 PASSWORD = "correct-horse-battery-staple"
-_PASSWORD_HASH = hash_password(PASSWORD)  # scrypt is slow on purpose: hash once per run
+# The test users' hash: scrypt as in production but with a small work factor, because every
+# sign-in checks it (thousands per run). Production's cost is proved in test_sign_in.py, and
+# the timing test there gives its users production hashes.
+TEST_HASH_METHOD = "scrypt:1024:8:1"
+_PASSWORD_HASH = generate_password_hash(PASSWORD, method=TEST_HASH_METHOD)
 # The authenticator secret of every user `make_user` makes (unless second_factor=False).
 TOTP_SECRET = "UUIMPMFVRMZ37W6AYBO4DUIS7V5CKJQI"
 _seq = itertools.count(1)
 
 
-def unused_code(secret: str, last_step: int | None) -> tuple[str, int]:
-    """A code the server accepts now and has not seen: (code, its time step).
+def fresh_code(secret: str, last_step: int | None) -> tuple[str, int] | None:
+    """A code the server accepts now and has not seen, (code, its time step), or None.
 
     The server takes the steps either side of now but never one at or before the last
-    used, so the same user can sign in three times in 30 seconds; a fourth waits.
+    used, so the same user can sign in about three times in 30 seconds.
     """
-    while True:
-        now = time.time()
-        current = int(now) // two_factor.STEP_SECONDS
-        into_step = now % two_factor.STEP_SECONDS
-        # The step before now only while it cannot slip out of the window on the way.
-        candidates = ([current - 1] if into_step < 25 else []) + [current, current + 1]
-        for step in candidates:
-            if last_step is None or step > last_step:
-                return two_factor.code_at(secret, step), step
-        time.sleep(two_factor.STEP_SECONDS - into_step + 0.05)
+    now = time.time()
+    current = int(now) // two_factor.STEP_SECONDS
+    # The step before now only while it cannot slip out of the window on the way.
+    early = now % two_factor.STEP_SECONDS < 25
+    for step in ([current - 1] if early else []) + [current, current + 1]:
+        if last_step is None or step > last_step:
+            return two_factor.code_at(secret, step), step
+    return None
+
+
+def unused_code(secret: str, last_step: int | None) -> tuple[str, int]:
+    """As `fresh_code`, waiting for the next time step when every valid one is used."""
+    while (found := fresh_code(secret, last_step)) is None:
+        time.sleep(two_factor.STEP_SECONDS - time.time() % two_factor.STEP_SECONDS + 0.05)
+    return found
 
 
 def current_code(secret: str) -> str:

@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from marac.accounts.models import Role, User, UserSession
+from marac.accounts.passwords import hash_password, verify_password
 from marac.accounts.signin import safe_next
 from marac.audit.models import AuditEvent
 from marac.db import utcnow
@@ -104,9 +105,14 @@ def test_unknown_and_locked_accounts_take_as_long_as_a_wrong_password(
     """Each attempt runs one password hash check, whatever the account's state."""
     # Never lock the known account while timing it.
     app.config["MARAC_SETTINGS"] = replace(app.config["MARAC_SETTINGS"], lockout_attempts=1000)
-    known = make_user(db)
-    locked = make_user(db, failed_logins=5, locked_until=utcnow() + timedelta(hours=1))
-    inactive = make_user(db, active=False)
+    # Production-strength hashes: the factories' cheap test hash would make a wrong password
+    # quicker than the unknown account's dummy check.
+    strong = hash_password(PASSWORD)
+    known = make_user(db, password_hash=strong)
+    locked = make_user(
+        db, failed_logins=5, locked_until=utcnow() + timedelta(hours=1), password_hash=strong
+    )
+    inactive = make_user(db, active=False, password_hash=strong)
     _timed_failures(client, known.email, "warm-up-attempt", times=2)
     wrong = _timed_failures(client, known.email, "wrong-password-here")
     for email in ("nobody@test.example", locked.email, inactive.email):
@@ -298,6 +304,13 @@ def test_password_hashes_use_a_modern_algorithm(db: Session) -> None:
     user = make_user(db)
     assert user.password_hash.startswith("scrypt:")
     assert PASSWORD not in user.password_hash
+    # The factories' users carry a cheap test hash; what the service stores costs in full:
+    # scrypt with N at least 2^15 and r at least 8 (32 MiB of memory per check).
+    method, salt, digest = hash_password(PASSWORD).split("$")
+    name, n, r, p = method.split(":")
+    assert name == "scrypt" and int(n) >= 2**15 and int(r) >= 8 and int(p) >= 1
+    assert len(salt) >= 16 and len(digest) >= 64
+    assert verify_password(f"{method}${salt}${digest}", PASSWORD)
 
 
 def test_sign_in_page_says_who_to_ask(client: Client) -> None:

@@ -9,7 +9,6 @@ must change nothing in the database. A route missing from the matrix fails the s
 from __future__ import annotations
 
 import hashlib
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +22,7 @@ from werkzeug.routing import Rule as UrlRule
 
 from marac import create_app
 from marac.db import Base
-from tests.conftest import BACKEND, CSRF_RE, Client, _truncate_all, settings_for
+from tests.conftest import BACKEND, CSRF_RE, Client, _truncate_all, settings_for, sqlite_copy
 from tests.security.matrix import (
     ACTORS,
     ANONYMOUS,
@@ -64,9 +63,7 @@ class Matrix:
 def matrix(migrated_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matrix]:
     """A migrated database with the world, and one signed-in client per actor."""
     if BACKEND == "sqlite":
-        target = tmp_path_factory.mktemp("matrix") / "marac.db"
-        shutil.copyfile(migrated_template, target)
-        url = f"sqlite:///{target}"
+        url = f"sqlite:///{sqlite_copy(migrated_template)}"
     else:
         _truncate_all(migrated_template)
         url = migrated_template

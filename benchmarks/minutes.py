@@ -171,7 +171,9 @@ def main() -> None:
     parser.add_argument("--actions", type=int, default=200)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument(
-        "--no-extracts", action="store_true", help="skip timing the whole issue (minutes + extracts)"
+        "--no-extracts",
+        action="store_true",
+        help="skip timing the whole issue (minutes + extracts)",
     )
     args = parser.parse_args()
     from weasyprint import HTML
@@ -235,7 +237,9 @@ def main() -> None:
     print(f"  ratio with new FontConfigurations: {fresh_ratio:.2f}")
     print(f"  layout boxes, minutes / plain:     {boxes[0]:,} / {boxes[1]:,}")
     if not args.no_extracts:
-        print(f"  issue (minutes + {len(agencies)} extracts), shared fonts: {median_ms(shared_issue)}")
+        print(
+            f"  issue (minutes + {len(agencies)} extracts), shared fonts: {median_ms(shared_issue)}"
+        )
         print(f"  issue, a FontConfiguration each:   {median_ms(fresh_issue)}")
 
 

@@ -10,8 +10,9 @@ plain WeasyPrint document of the same page count, and prints one table of ratios
 each goal met or missed.
 
 Environment: BENCH_SCALE (yearly volume, default 1.0; 0.1 for a quick run),
-BENCH_DURATION (seconds of wrk per page, default 8), BENCH_OUT (folder for the EXPLAIN
-file and the table, default bench-results), MARAC_TEST_POSTGRES_URL (the server).
+BENCH_DURATION (seconds of each wrk run, default 5), BENCH_ROUNDS (default 2),
+BENCH_OUT (folder for the EXPLAIN file and the table, default bench-results),
+MARAC_TEST_POSTGRES_URL (the server).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -78,11 +79,22 @@ class Size:
     url: str = ""
     cast: Cast | None = None
     fill_s: float = 0.0
-    hello_rps: float = 0.0
-    rps: dict[str, float] = field(default_factory=dict)
-    p50_ms: dict[str, float] = field(default_factory=dict)
+    secret: str = ""
+    cookies: dict[bool, str] = field(default_factory=dict)
+    # Per page, one (requests/s, hello world's requests/s just before, p50 ms) per round.
+    samples: dict[str, list[tuple[float, float, float]]] = field(default_factory=dict)
     statements: dict[str, int] = field(default_factory=dict)
     dashboard_ms: float = 0.0
+
+    def share(self, key: str) -> float:
+        """The page's requests/s as a share of hello world's, median over the rounds."""
+        return statistics.median(rps / floor for rps, floor, _ in self.samples[key])
+
+    def p50(self, key: str) -> float:
+        return statistics.median(p50 for _, _, p50 in self.samples[key])
+
+    def hello(self) -> float:
+        return statistics.median(floor for v in self.samples.values() for _, floor, _ in v)
 
 
 def _free_port() -> int:
@@ -336,41 +348,51 @@ def build(size: Size, server: str, scale: float) -> None:
     engine.dispose()
 
 
-def measure(size: Size, seconds: int, out: Path, explain: bool) -> None:
-    """Everything measured on one database: wrk per page, statements, dashboard alone."""
+def prepare(size: Size, out: Path, explain: bool) -> None:
+    """What one database needs before the load runs: sessions, statements, dashboard."""
     assert size.cast is not None
-    secret = secrets.token_urlsafe(48)
-    app = make_app(size.url, secret)
-    cookies = {
+    size.secret = secrets.token_urlsafe(48)
+    app = make_app(size.url, size.secret)
+    size.cookies = {
         False: session_cookie(app, size.cast.coordinator_id),
         True: session_cookie(app, size.cast.officer_id),
     }
     size.statements = count_and_explain(
-        app, size.cast, cookies, out / f"explain-{size.name}.txt" if explain else None
+        app, size.cast, size.cookies, out / f"explain-{size.name}.txt" if explain else None
     )
-    size.dashboard_ms = time_dashboard(app, cookies[False])
+    size.dashboard_ms = time_dashboard(app, size.cookies[False])
     app.extensions["marac_db"].engine.dispose()
-    env = _settings_env(size.url, secret)
-    # Hello world before and after the pages: the mean evens out the shared machine's drift.
-    hello_rps = [hello_world(env, seconds)]
-    with serve("marac:create_app()", env) as base:
-        for page in PAGES:
-            url = base + page.path(size.cast)
-            check_page(url, cookies[page.as_officer])
-            size.rps[page.key], size.p50_ms[page.key] = wrk(url, seconds, cookies[page.as_officer])
-            print(
-                f"  {size.name} {page.label}: {size.rps[page.key]:.1f} req/s, "
-                f"p50 {size.p50_ms[page.key]:.0f} ms",
-                flush=True,
-            )
-    hello_rps.append(hello_world(env, seconds))
-    size.hello_rps = statistics.mean(hello_rps)
-    print(f"  {size.name} hello world: {' and '.join(f'{r:.0f}' for r in hello_rps)} req/s")
 
 
-def hello_world(env: dict[str, str], seconds: int) -> float:
-    with serve("benchmarks.hello:app", env) as hello:
-        return wrk(hello + "/", seconds)[0]
+def load_runs(sizes: list[Size], seconds: int, rounds: int) -> None:
+    """wrk on every page, interleaved: hello world, the page at 1x, the page at 10x, in
+    turn, `rounds` times. The shared machine's load drifts over minutes; neighbouring
+    runs see about the same, so each ratio is taken between neighbours."""
+    env = _settings_env(sizes[0].url, sizes[0].secret)
+    with ExitStack() as stack:
+        hello = stack.enter_context(serve("benchmarks.hello:app", env))
+        bases = [
+            stack.enter_context(serve("marac:create_app()", _settings_env(s.url, s.secret)))
+            for s in sizes
+        ]
+        for size, base in zip(sizes, bases, strict=True):
+            assert size.cast is not None
+            for page in PAGES:
+                check_page(base + page.path(size.cast), size.cookies[page.as_officer])
+        for _ in range(rounds):
+            for page in PAGES:
+                floor, _ = wrk(hello + "/", seconds)
+                for size, base in zip(sizes, bases, strict=True):
+                    assert size.cast is not None
+                    rps, p50 = wrk(
+                        base + page.path(size.cast), seconds, size.cookies[page.as_officer]
+                    )
+                    size.samples.setdefault(page.key, []).append((rps, floor, p50))
+                print(
+                    f"  {page.label}: hello {floor:.0f} req/s, "
+                    + ", ".join(f"{s.name} {s.samples[page.key][-1][0]:.1f} req/s" for s in sizes),
+                    flush=True,
+                )
 
 
 def _verdict(ok: bool) -> str:
@@ -385,15 +407,17 @@ def table(small: Size, large: Size, minutes: tuple[float, float, int]) -> str:
     ]
     for page in PAGES:
         k = page.key
-        share1 = small.rps[k] / small.hello_rps
-        share10 = large.rps[k] / large.hello_rps
-        flat = large.rps[k] / small.rps[k]
+        share1, share10 = small.share(k), large.share(k)
+        flat = statistics.median(
+            big[0] / little[0]
+            for big, little in zip(large.samples[k], small.samples[k], strict=True)
+        )
         aim = FLOOR if k == "static" else HEAVY
         ok = share10 >= aim and flat >= FLAT
         goal = f"≥{aim:.0%} and ≥{FLAT}: {_verdict(ok)}"
         rows.append(
             f"| {page.label} | {share1:.1%} | {share10:.1%} | {flat:.2f} | "
-            f"{large.p50_ms[k]:.0f} ms | {small.statements[k]}/{large.statements[k]} | {goal} |"
+            f"{large.p50(k):.0f} ms | {small.statements[k]}/{large.statements[k]} | {goal} |"
         )
     rows.append(
         f"| reports dashboard, one request alone | {small.dashboard_ms:.0f} ms | "
@@ -405,9 +429,7 @@ def table(small: Size, large: Size, minutes: tuple[float, float, int]) -> str:
         f"| 40-case minutes ({pages} pages) vs plain document | {ours:.2f} s | {plain:.2f} s | "
         f"{ours / plain:.2f}x | | | ≤{MINUTES}x: {_verdict(ours / plain <= MINUTES)} |"
     )
-    hello = (
-        f"hello world: {small.hello_rps:.0f} req/s (1x run), {large.hello_rps:.0f} req/s (10x run)"
-    )
+    hello = f"hello world: {small.hello():.0f} req/s (median of the runs beside the pages)"
     return "\n".join(rows) + "\n\n" + hello + "\n"
 
 
@@ -417,7 +439,8 @@ def main() -> None:
     if shutil.which("wrk") is None:
         sys.exit("wrk is missing: run `make wrk` (Debian's wrk package)")
     scale = float(os.environ.get("BENCH_SCALE", "1.0"))
-    seconds = int(os.environ.get("BENCH_DURATION", "8"))
+    seconds = int(os.environ.get("BENCH_DURATION", "5"))
+    rounds = int(os.environ.get("BENCH_ROUNDS", "2"))
     out = Path(os.environ.get("BENCH_OUT", "bench-results"))
     out.mkdir(parents=True, exist_ok=True)
     server = os.environ.get("MARAC_TEST_POSTGRES_URL") or DEFAULT_PG
@@ -433,7 +456,8 @@ def main() -> None:
                 flush=True,
             )
         for size in sizes:
-            measure(size, seconds, out, explain=size.name == "10x")
+            prepare(size, out, explain=size.name == "10x")
+        load_runs(sizes, seconds, rounds)
         minutes = minutes_ratio()
     finally:
         for size in sizes:
@@ -442,7 +466,7 @@ def main() -> None:
     report = table(*sizes, minutes)
     load = (
         f"load average before {load_before[0]:.2f}, after {os.getloadavg()[0]:.2f} "
-        f"({os.cpu_count()} cores); scale {scale}, wrk {seconds} s per page"
+        f"({os.cpu_count()} cores); scale {scale}, wrk {seconds} s per run, {rounds} rounds"
     )
     print("\n" + report + load)
     (out / "table.md").write_text(report + load + "\n")

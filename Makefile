@@ -48,7 +48,7 @@ static/dist/.built: node_modules/.installed static/src/marac.scss
 run: install
 	$(BIN)/marac db upgrade
 	$(BIN)/marac demo-data --if-empty
-	@echo "Serving Community MARAC on http://127.0.0.1:5000 with its job worker (Ctrl+C stops both)"
+	@echo "Serving Community MARAC on http://127.0.0.1:5000 with its job worker and a development virus scanner (Ctrl+C stops them all)"
 	@export MARAC_CLAMD_ADDRESS=$${MARAC_CLAMD_ADDRESS:-$(CURDIR)/instance/clamav/clamd.sock}; \
 	$(BIN)/marac dev-scanner & scanner=$$!; \
 	$(BIN)/marac worker & worker=$$!; \

@@ -41,3 +41,16 @@ def unfinished_for(db: Session, kind: str, object_type: str, object_id: int) -> 
         .order_by(Job.id.desc())
         .limit(1)
     ).first()
+
+
+def status_of(job: Job) -> dict[str, object]:
+    """What a progress page and its script show: the safe message, never the error."""
+    return {
+        "id": job.id,
+        "status": job.status,
+        "finished": job.finished,
+        "done": job.done_count,
+        "total": job.total_count,
+        "message": job.message,
+        "link": job.result_link if job.status == JobStatus.DONE.value else "",
+    }

@@ -7,25 +7,11 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from marac.db import db_session
-from marac.jobs.models import Job
-from marac.jobs.queries import own_job
+from marac.jobs.queries import own_job, status_of
 
 bp = Blueprint("jobs", __name__)
 
 REFRESH_SECONDS = 2
-
-
-def status_of(job: Job) -> dict[str, object]:
-    """What the page (and its script) shows: no error detail, only the safe message."""
-    return {
-        "id": job.id,
-        "status": job.status,
-        "finished": job.finished,
-        "done": job.done_count,
-        "total": job.total_count,
-        "message": job.message,
-        "link": job.result_link if job.status == "done" else "",
-    }
 
 
 @bp.get("/jobs/<int:job_id>")

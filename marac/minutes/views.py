@@ -18,6 +18,7 @@ from marac.accounts.models import Role
 from marac.auth import require, roles_required
 from marac.db import db_session
 from marac.jobs.models import Job
+from marac.jobs.queries import status_of
 from marac.minutes import lifecycle, operations, queries
 from marac.minutes.forms import AgendaPdfForm, ApproveForm, CorrectionForm, IssueForm
 from marac.minutes.models import DocumentKind, MinutesStatus
@@ -173,18 +174,6 @@ def correct(meeting_id: int) -> Any:
     )
 
 
-def job_status(job: Job) -> dict[str, object]:
-    """What the progress page and its script show: never the error detail."""
-    return {
-        "id": job.id,
-        "status": job.status,
-        "finished": job.finished,
-        "done": job.done_count,
-        "total": job.total_count,
-        "message": job.message,
-    }
-
-
 @bp.get("/<int:meeting_id>/minutes/jobs/<int:job_id>")
 @roles_required(*ROLES)
 def job(meeting_id: int, job_id: int) -> str:
@@ -203,7 +192,7 @@ def job(meeting_id: int, job_id: int) -> str:
 @roles_required(*ROLES)
 def job_status_json(meeting_id: int, job_id: int) -> Response:
     _, found = queries.meeting_job(db_session(), current_user, meeting_id, job_id)
-    response = jsonify(job_status(found))
+    response = jsonify(status_of(found))
     response.headers["Cache-Control"] = "no-store"
     return response
 

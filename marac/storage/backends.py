@@ -8,75 +8,25 @@ Keys are made by the service (`new_key`), never taken from a user.
 
 from __future__ import annotations
 
-import hashlib
 import os
-import re
-import secrets
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 from urllib.parse import urlparse
 
 from flask import Flask, current_app
 
 from marac.config import Settings
-
-KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_\-/.]{0,250}$")
-
-
-class StorageError(Exception):
-    """The store could not do what was asked (down, missing object, bad key)."""
-
-
-class Corrupt(StorageError):
-    """The stored bytes do not match the SHA-256 recorded when they were stored."""
-
-
-@dataclass(frozen=True)
-class Stored:
-    key: str
-    size: int
-    sha256: str
-
-
-def sha256_of(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def new_key(prefix: str, suffix: str = "") -> str:
-    """A fresh, unguessable key under `prefix` (e.g. "minutes/12"), never reused."""
-    key = f"{prefix.strip('/')}/{secrets.token_hex(16)}{suffix}"
-    if not KEY_PATTERN.match(key) or ".." in key:
-        raise StorageError(f"unsafe storage key {key!r}")
-    return key
-
-
-class Store(Protocol):
-    name: str
-
-    def put(self, key: str, data: bytes) -> Stored:
-        """Store `data` under `key` (overwriting the same bytes is harmless)."""
-
-    def read(self, key: str) -> bytes:
-        """The bytes under `key`, unchecked (use `get`)."""
-
-    def delete(self, key: str) -> None:
-        """Remove `key`; removing a missing key is not an error."""
-
-
-def get(store: Store, key: str, sha256: str) -> bytes:
-    """The stored bytes, checked against the recorded hash."""
-    data = store.read(key)
-    if sha256_of(data) != sha256:
-        raise Corrupt(f"object {key} does not match its recorded SHA-256")
-    return data
-
-
-def _check(key: str) -> str:
-    if not KEY_PATTERN.match(key) or ".." in key:
-        raise StorageError(f"unsafe storage key {key!r}")
-    return key
+from marac.storage.objects import (  # noqa: F401  (re-exported: callers use backends.*)
+    KEY_PATTERN,
+    Corrupt,
+    StorageError,
+    Store,
+    Stored,
+    check_key,
+    get,
+    new_key,
+    sha256_of,
+)
 
 
 class FileStore:
@@ -88,7 +38,7 @@ class FileStore:
         self.root = root
 
     def _path(self, key: str) -> Path:
-        return self.root / _check(key)
+        return self.root / check_key(key)
 
     def put(self, key: str, data: bytes) -> Stored:
         path = self._path(key)

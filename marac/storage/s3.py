@@ -13,7 +13,7 @@ import hashlib
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from marac.storage.backends import StorageError, Stored, _check, sha256_of
+from marac.storage.objects import StorageError, Stored, check_key, sha256_of
 
 
 class S3Store:
@@ -27,7 +27,7 @@ class S3Store:
         self.client = boto3.client("s3", endpoint_url=endpoint_url, region_name=region)
 
     def _key(self, key: str) -> str:
-        return self.prefix + _check(key)
+        return self.prefix + check_key(key)
 
     def put(self, key: str, data: bytes) -> Stored:
         digest = hashlib.sha256(data).digest()

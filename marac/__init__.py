@@ -151,6 +151,8 @@ def _register_blueprints(app: Flask) -> None:
     from marac.assessments.views import bp as assessments_bp
     from marac.attachments.views import bp as attachments_bp
     from marac.audit.views import bp as audit_bp
+    from marac.cases.list_views import bp as cases_bp
+    from marac.governance.views import bp as subject_access_bp
     from marac.home.views import bp as home_bp
     from marac.imports.views import bp as imports_bp
     from marac.incidents.local_strand_views import bp as local_strands_bp
@@ -167,6 +169,7 @@ def _register_blueprints(app: Flask) -> None:
     from marac.repeats.views import bp as people_bp
     from marac.repeats.views import settings_bp as repeat_settings_bp
     from marac.reports.views import bp as reports_bp
+    from marac.retention.views import bp as retention_bp
 
     for bp in (
         accounts_bp,
@@ -176,6 +179,7 @@ def _register_blueprints(app: Flask) -> None:
         api_admin_bp,
         assessments_bp,
         audit_bp,
+        cases_bp,
         home_bp,
         imports_bp,
         incidents_bp,
@@ -192,10 +196,15 @@ def _register_blueprints(app: Flask) -> None:
         referrals_bp,
         repeat_settings_bp,
         reports_bp,
+        retention_bp,
         sso_bp,
         sso_admin_bp,
+        subject_access_bp,
     ):
         app.register_blueprint(bp)
+    from marac.restrictions.views import bp as restrictions_bp
+
+    app.register_blueprint(restrictions_bp)
     from marac import api
 
     api.init_app(app)  # the API door: /api/v1, bearer tokens only
@@ -287,6 +296,10 @@ def _register_error_pages(app: Flask) -> None:
             from marac.auth import audit_refusal
 
             audit_refusal()
+            from marac.restrictions.views import placeholder_page
+
+            if (restricted := placeholder_page()) is not None:
+                return restricted, 403
         template = ERROR_PAGES.get(code)
         if template is None:
             if code >= 500:
@@ -307,6 +320,10 @@ def _register_error_pages(app: Flask) -> None:
             from marac.auth import audit_refusal
 
             audit_refusal()
+            from marac.restrictions.views import placeholder_page
+
+            if (restricted := placeholder_page()) is not None:
+                return restricted, 403
         code = error.status if error.status in ERROR_PAGES else 400
         return render_template(ERROR_PAGES[code], error=error), code
 

@@ -6,11 +6,14 @@ Plain SQLAlchemy 2 (no Flask-SQLAlchemy) so the rules modules can take a
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import TypeVar
 
 from flask import Flask, abort, current_app, g
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
+from sqlalchemy import DateTime, Engine, Index, MetaData, create_engine, event, text
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -50,8 +53,43 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def trigram_indexes(table: str, *columns: str) -> tuple[Index, ...]:
+    """GIN trigram indexes so `ILIKE '%text%'` stays fast on PostgreSQL (pg_trgm).
+
+    Other databases build a plain index of the same name, so one schema fits both; the
+    migration creating them first creates the pg_trgm extension (docs/cases.md).
+    """
+    return tuple(
+        Index(
+            f"ix_{table}_{column}_trgm",
+            column,
+            postgresql_using="gin",
+            postgresql_ops={column: "gin_trgm_ops"},
+        )
+        for column in columns
+    )
+
+
+# Set only while the demo loader replays past events (`clock_at`): everything they write,
+# audit rows included, is dated when the event happened, not when the demo was loaded.
+_replayed_now: ContextVar[datetime | None] = ContextVar("replayed_now", default=None)
+
+
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    return _replayed_now.get() or datetime.now(UTC)
+
+
+@contextmanager
+def clock_at(when: datetime) -> Iterator[None]:
+    """Within the block `utcnow()` is `when`: for replaying history (the demo), never in a
+    request."""
+    if when.tzinfo is None:
+        raise ValueError("clock_at needs an aware datetime")
+    token = _replayed_now.set(when.astimezone(UTC))
+    try:
+        yield
+    finally:
+        _replayed_now.reset(token)
 
 
 def make_engine(url: str) -> Engine:

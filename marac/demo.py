@@ -58,6 +58,7 @@ USERS: list[tuple[str, str, str, Role, bool]] = [
     ("Lena Novak", "vs.member", "Victim Support Ashbrook", Role.MEMBER, False),
     ("Sam Whitlow", "brookside.officer", "Brookside Homes", Role.REFERRER, False),
     ("Ruth Osei", "charity.referrer", "Stand Together Ashbrook", Role.REFERRER, False),
+    ("Nadia Farrell", "dpo", "Ashbrook Council Community Safety Unit", Role.GOVERNANCE, False),
 ]
 
 DemoExtension = Callable[[Session], str]

@@ -18,11 +18,13 @@ from marac.assessments.instrument import CURRENT_VERSION, PERCEIVED_BY_KEY, get_
 from marac.assessments.models import AssessmentStatus, RiskAssessment, RiskMeasure
 from marac.assessments.scoring import suggested_level
 from marac.assessments.tasks import DIAGNOSTICS, JUDGEMENT, PLAN
-from marac.db import utcnow
+from marac.audit import record
+from marac.db import clock_at, utcnow
 from marac.incidents.models import Incident, IncidentStrand, LocalStrand, Perpetrator
 from marac.incidents.strands import DEFAULT_LOCAL_STRANDS, SUBCATEGORIES, local_code
 from marac.people.models import Person
-from marac.referrals.models import Referral, ReferralSource, ReferralStatus
+from marac.referrals.consent import SAFEGUARDING
+from marac.referrals.models import Referral, ReferralIncident, ReferralSource, ReferralStatus
 from marac.referrals.triggers import on_assessment_endorsed, on_incident_recorded
 
 FIRST = [
@@ -82,6 +84,19 @@ LAST = [
     "Varga",
     "Doyle",
     "Chaudhry",
+]
+# What automatic referrals' victims said at screening (consent is not sought for them).
+VICTIM_VIEWS = [
+    "Wants the abuse to stop; does not want the neighbour told who complained.",
+    "Would like a move away from the street and help with the children's school run.",
+    "Happy for agencies to talk to each other; prefers a woman officer to visit.",
+    "Worried about reprisals; agreed to a doorbell camera.",
+]
+# Why the coordinator did not seek consent before sharing (the basis is the safeguarding one).
+NOT_SOUGHT_REASONS = [
+    "Asking would alert the perpetrator, who lives in the same block.",
+    "The victim could not be reached safely before the panel; the risk could not wait.",
+    "The police officer judged that contact now would put the victim at further risk.",
 ]
 STREETS = [
     "Foundry Row",
@@ -159,7 +174,7 @@ def _answers(rng: random.Random, target: str) -> dict[str, object]:
     return answers
 
 
-def _move_referrals_on(db: Session, rng: random.Random, when: datetime, coordinator_id: int) -> int:
+def _move_referrals_on(db: Session, rng: random.Random, when: datetime, coordinator: User) -> int:
     """Screen, hear and close referrals as time passes, so later triggers see real history.
 
     Until the meetings capability lands, "heard" and "closed" stand in for the panel.
@@ -171,17 +186,43 @@ def _move_referrals_on(db: Session, rng: random.Random, when: datetime, coordina
     ):
         waited = when - referral.created_at
         if referral.status == "new" and waited >= timedelta(days=10):
-            referral.screened_by_id = coordinator_id
-            referral.screened_at = referral.created_at + timedelta(days=2)
-            if rng.random() < 0.1:
-                declined += 1
-                referral.status = ReferralStatus.DECLINED.value
-                referral.screening_note = (
-                    "Declined: Already heard at the domestic abuse MARAC. The incidents are "
-                    "between partners and the case is managed there."
-                )
-            else:
-                referral.status = ReferralStatus.ACCEPTED.value
+            referral.screened_by_id = coordinator.id
+            # Its own dice, so the borough's shared ones (and so the borough) stay as they were.
+            own = random.Random(referral.id)
+            referral.screened_at = referral.created_at + timedelta(days=own.randint(1, 4))
+            if not referral.victim_views:
+                referral.victim_views = own.choice(VICTIM_VIEWS)
+            if referral.consent != "given":
+                referral.consent = "not_sought"
+                referral.consent_reason = own.choice(NOT_SOUGHT_REASONS)
+                referral.lawful_basis_code = SAFEGUARDING
+                referral.lawful_basis = ""
+            with clock_at(referral.screened_at):
+                if rng.random() < 0.1:
+                    declined += 1
+                    referral.status = ReferralStatus.DECLINED.value
+                    referral.screening_note = (
+                        "Declined: Already heard at the domestic abuse MARAC. The incidents "
+                        "are between partners and the case is managed there."
+                    )
+                    record(
+                        db,
+                        "referral_declined",
+                        "referral",
+                        referral.id,
+                        f"Declined {referral.reference}: already at another MARAC",
+                        user=coordinator,
+                    )
+                else:
+                    referral.status = ReferralStatus.ACCEPTED.value
+                    record(
+                        db,
+                        "referral_accepted",
+                        "referral",
+                        referral.id,
+                        f"Accepted {referral.reference} for the panel",
+                        user=coordinator,
+                    )
         elif referral.status == "accepted" and waited >= timedelta(days=45):
             referral.status = ReferralStatus.HEARD.value
         elif referral.status == "heard" and waited >= timedelta(days=120):
@@ -252,7 +293,7 @@ def load_case_demo(db: Session) -> str:
     assessments = endorsed = partner = 0
     declined = 0
     for person, area, when in plan:
-        declined += _move_referrals_on(db, rng, when, coordinator.id)
+        declined += _move_referrals_on(db, rng, when, coordinator)
         assessor, supervisor = rng.choice(assessors)
         kind = rng.choices(TYPES, TYPE_WEIGHTS)[0]
         strand = _pick_strand(rng)
@@ -290,7 +331,8 @@ def load_case_demo(db: Session) -> str:
         )
         db.add(incident)
         db.flush()
-        on_incident_recorded(db, incident, when + timedelta(hours=2))
+        with clock_at(when + timedelta(hours=2)):
+            on_incident_recorded(db, incident, when + timedelta(hours=2))
 
         if rng.random() < 0.65:
             assessments += 1
@@ -344,7 +386,8 @@ def load_case_demo(db: Session) -> str:
             db.add(assessment)
             db.flush()
             if assessment.status == AssessmentStatus.ENDORSED.value:
-                on_assessment_endorsed(db, assessment, assessment.endorsed_at)
+                with clock_at(assessment.endorsed_at):
+                    on_assessment_endorsed(db, assessment, assessment.endorsed_at)
 
         if rng.random() < 0.08:
             partner += 1
@@ -361,6 +404,7 @@ def load_case_demo(db: Session) -> str:
                 "getting worse and the family are thinking of giving up the tenancy.",
                 victim_views="Wants the abuse to stop and to stay in their home.",
                 consent="given",
+                consent_reason="Agreed when the housing officer visited.",
                 needs="Prefers contact by text message.",
                 support_status="accepted",
                 support_service="Victim Support Ashbrook",
@@ -370,9 +414,20 @@ def load_case_demo(db: Session) -> str:
             from marac.referrals.triggers import save_with_reference
 
             save_with_reference(db, referral, referral.created_at)
+            db.add(ReferralIncident(referral_id=referral.id, incident_id=incident.id))
+            with clock_at(referral.created_at):
+                record(
+                    db,
+                    "referral_created",
+                    "referral",
+                    referral.id,
+                    f"{referral.reference}: partner referral (victim) about 1 incident; "
+                    f"area {area.name}",
+                    user=referrer,
+                )
             db.flush()
 
-    declined += _move_referrals_on(db, rng, now, coordinator.id)
+    declined += _move_referrals_on(db, rng, now, coordinator)
     referrals = db.scalar(select(func.count(Referral.id)))
     db.flush()
     return (

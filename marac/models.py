@@ -7,6 +7,7 @@ from marac.api.models import ApiClient, ApiIntake
 from marac.assessments.models import RiskAssessment, RiskMeasure
 from marac.attachments.models import Attachment
 from marac.audit.models import AuditChainHead, AuditEvent
+from marac.governance.models import SubjectAccessPack
 from marac.imports.models import ImportBatch, ImportedRow
 from marac.incidents.models import Incident, IncidentStrand, LocalStrand, Perpetrator
 from marac.jobs.models import Job
@@ -17,13 +18,22 @@ from marac.meetings.models import (
     Attendee,
     CaseInformation,
     CaseResearch,
+    MeetingAgency,
 )
 from marac.minutes.models import IssuedDocument, Minutes, StoredPdf
 from marac.notify.models import Notification, NotificationPreference, OutboxMessage, ReminderSent
 from marac.panels.models import CalendarFeed, Meeting, Panel, panel_agency, panel_area
 from marac.people.models import DuplicateDismissal, Person, PersonMerge, RepeatSettings
+from marac.people.restriction import PersonRestriction, RestrictionAccess, RestrictionRequest
 from marac.referrals.models import Referral, ReferralIncident, ScreeningVisit, TriggerSettings
 from marac.reports.models import PartnershipTarget
+from marac.retention.models import (
+    DisposalLog,
+    DisposedRecord,
+    RetentionDue,
+    RetentionHold,
+    RetentionPeriod,
+)
 
 __all__ = [
     "Action",
@@ -43,6 +53,8 @@ __all__ = [
     "CalendarFeed",
     "CaseInformation",
     "CaseResearch",
+    "DisposalLog",
+    "DisposedRecord",
     "DuplicateDismissal",
     "IdentityProvider",
     "ImportBatch",
@@ -53,6 +65,7 @@ __all__ = [
     "Job",
     "LocalStrand",
     "Meeting",
+    "MeetingAgency",
     "Minutes",
     "Notification",
     "NotificationPreference",
@@ -62,15 +75,22 @@ __all__ = [
     "Perpetrator",
     "Person",
     "PersonMerge",
+    "PersonRestriction",
     "Referral",
     "ReferralIncident",
     "ReminderSent",
     "RepeatSettings",
+    "RestrictionAccess",
+    "RestrictionRequest",
+    "RetentionDue",
+    "RetentionHold",
+    "RetentionPeriod",
     "RiskAssessment",
     "RiskMeasure",
     "ScreeningVisit",
     "SsoIdentity",
     "StoredPdf",
+    "SubjectAccessPack",
     "TriggerSettings",
     "User",
     "panel_agency",

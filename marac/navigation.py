@@ -55,6 +55,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         section="assessments.endorse",
         supervisors_only=True,
     ),
+    NavItem("Cases", "cases.index", frozenset({Role.MEMBER, Role.COORDINATOR}), section="cases."),
     NavItem(
         "Referrals",
         "referrals.index",
@@ -91,6 +92,12 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         "Reports", "reports.index", frozenset({Role.COORDINATOR, Role.ADMIN}), section="reports."
     ),
     NavItem("Import", "imports.index", frozenset({Role.COORDINATOR}), section="imports."),
+    NavItem(
+        "Restricted records",
+        "restrictions.index",
+        frozenset({Role.COORDINATOR}),
+        section="restrictions.",
+    ),
     NavItem("Users", "admin.users", frozenset({Role.ADMIN}), section="admin.user"),
     NavItem(
         "Agencies",
@@ -100,8 +107,17 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     ),
     NavItem("Areas", "admin.areas", frozenset({Role.ADMIN}), section="admin.area"),
     NavItem("API clients", "api_admin.index", frozenset({Role.ADMIN}), section="api_admin."),
-    NavItem("Audit log", "audit.log", frozenset({Role.ADMIN}), section="audit"),
+    NavItem(
+        "Subject access", "subject_access.index", frozenset({Role.GOVERNANCE}), section="subject_"
+    ),
+    NavItem("Audit log", "audit.log", frozenset({Role.ADMIN, Role.GOVERNANCE}), section="audit"),
     NavItem("Outbox", "notify.outbox", frozenset({Role.ADMIN}), section="notify.outbox"),
+    NavItem(
+        "Retention",
+        "retention.review",
+        frozenset({Role.GOVERNANCE, Role.ADMIN}),
+        section="retention.",
+    ),
 )
 
 
@@ -123,7 +139,8 @@ def navigation_for(user: object) -> list[dict[str, object]]:
     if row is None or row.second_factor_at is None:  # still signing in: nowhere else to go
         return []
     endpoint = request.endpoint or ""
-    items = []
+    items: list[dict[str, object]] = []
+    matched: list[int] = []  # how long a section prefix each item matched (0: none)
     for item in NAV_ITEMS:
         if item.roles is not None and not user.has_role(*item.roles):  # type: ignore[attr-defined]
             continue
@@ -134,10 +151,25 @@ def navigation_for(user: object) -> list[dict[str, object]]:
                 "href": _href(item.endpoint),
                 "endpoint": item.endpoint,  # for the header's counts (the macro ignores it)
                 "text": item.text,
-                "active": bool(item.section) and endpoint.startswith(item.section),
+                "active": False,
             }
         )
+        matched.append(_match(item, endpoint))
+    # Exactly one item is current: the one whose section fits the page most closely
+    # ("Endorse" on the endorsement queue, not "Assessments" as well).
+    best = max(matched, default=0)
+    if best:
+        chosen = items[matched.index(best)]
+        # On the item's own page it is the page itself (aria-current="page"), elsewhere
+        # in its section it is the section ("true").
+        chosen["current" if chosen["endpoint"] == endpoint else "active"] = True
     return items
+
+
+def _match(item: NavItem, endpoint: str) -> int:
+    """The length of the longest of the item's section prefixes the endpoint starts with."""
+    sections = (item.section,) if isinstance(item.section, str) else item.section
+    return max((len(s) for s in sections if s and endpoint.startswith(s)), default=0)
 
 
 def url_maker(endpoint: str, name: str, **fixed: Any) -> Callable[[int], str]:

@@ -21,6 +21,9 @@ JOB_MODULES: list[str] = [
     "marac.reports.jobs",
     "marac.attachments.jobs",
     "marac.imports.jobs",
+    "marac.panels.jobs",
+    "marac.retention.jobs",
+    "marac.governance.jobs",
 ]
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"

@@ -213,6 +213,9 @@ def _save_agency(form: AgencyForm, agency: Agency | None) -> Agency | None:
         type=form.type.data,
         review_date=form.review_date.data,
         active=bool(form.active.data),
+        ico_registration=form.ico_registration.data or "",
+        isa_version=form.isa_version.data or "",
+        isa_signed_on=form.isa_signed_on.data,
     )
     try:
         return operations.save_agency(
@@ -241,7 +244,9 @@ def agency_edit(agency_id: int) -> str | Response:
     if form.validate_on_submit() and _save_agency(form, agency):
         flash(f"Saved the changes to {agency.name}.", "success")
         return redirect(url_for("admin.agencies"))
-    return render_template("admin/agency_form.html", form=form, agency=agency)
+    return render_template(
+        "admin/agency_form.html", form=form, agency=agency, today=utcnow().date()
+    )
 
 
 # ---- areas -------------------------------------------------------------------------------

@@ -181,10 +181,27 @@ class AgencyForm(FlaskForm):
         choices=[("", "Select a type"), *choices_from(AGENCY_TYPE_LABELS)],
         validators=[InputRequired("Select the type of agency")],
     )
+    ico_registration = StringField(
+        "ICO registration number",
+        widget=GovTextInput(),
+        filters=STRIP,
+        description="From the ICO data protection register. For example, ZA123456 or Z1234567",
+        validators=[Length(max=20)],
+    )
+    isa_version = StringField(
+        "Information-sharing agreement version",
+        widget=GovTextInput(),
+        filters=STRIP,
+        description="As printed on the signed agreement. For example, 3.1",
+        validators=[Length(max=40, message="Version must be 40 characters or fewer")],
+    )
+    isa_signed_on = DateInputField(
+        "Date the agreement was signed", description="For example, 27 3 2026"
+    )
     review_date = DateInputField(
         "Information-sharing review date",
         description="When the agency's sharing agreement and contacts are next checked. "
-        "For example, 27 3 2027",
+        "After this date the agreement is shown as lapsed. For example, 27 3 2027",
     )
     active = BooleanField("Agency is active", widget=GovCheckboxInput(), default=True)
     submit = SubmitField("Save agency", widget=GovSubmitInput())

@@ -58,6 +58,9 @@ class Role(StrEnum):
     MEMBER = "member"
     COORDINATOR = "coordinator"
     ADMIN = "admin"
+    # The data protection officer: audit, who-has-seen, retention and subject access; no
+    # case content otherwise.
+    GOVERNANCE = "governance"
 
     @property
     def label(self) -> str:
@@ -69,6 +72,7 @@ ROLE_LABELS: dict[Role, str] = {
     Role.MEMBER: "Panel member",
     Role.COORDINATOR: "MARAC coordinator",
     Role.ADMIN: "Administrator",
+    Role.GOVERNANCE: "Information governance",
 }
 
 
@@ -83,6 +87,12 @@ class Agency(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # When the agency's information-sharing agreement and contacts are next reviewed.
     review_date: Mapped[date | None] = mapped_column(Date)
+    # The agency as a data controller: its ICO registration and the agreement it signed.
+    ico_registration: Mapped[str] = mapped_column(String(20), default="")
+    isa_version: Mapped[str] = mapped_column(String(40), default="")
+    isa_signed_on: Mapped[date | None] = mapped_column(Date)
+    # The review date the coordinators were last told had passed (so they are told once).
+    isa_lapse_noticed_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     users: Mapped[list[User]] = relationship(back_populates="agency")

@@ -15,7 +15,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from marac.accounts import two_factor
+from marac.accounts import agreements, two_factor
 from marac.accounts.invitations import issue_link, tell_second_factor_reset
 from marac.accounts.models import (
     Agency,
@@ -243,6 +243,22 @@ class AgencyValues:
     type: str
     review_date: date | None = None
     active: bool = True
+    ico_registration: str = ""
+    isa_version: str = ""
+    isa_signed_on: date | None = None
+
+
+def _agreement_problems(values: AgencyValues) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    if (problem := agreements.ico_problem(values.ico_registration)) is not None:
+        problems["ico_registration"] = problem
+    if len((values.isa_version or "").strip()) > 40:
+        problems["isa_version"] = "Version must be 40 characters or fewer"
+    if (
+        problem := agreements.agreement_dates_problem(values.isa_signed_on, values.review_date)
+    ) is not None:
+        problems["review_date"] = problem
+    return problems
 
 
 @operation
@@ -256,11 +272,16 @@ def save_agency(db: Session, actor: User, agency_id: int | None, values: AgencyV
     )
     if clash is not None and (agency is None or clash != agency.id):
         raise duplicate
+    if problems := _agreement_problems(values):
+        raise Invalid(problems)
     data = {
         "name": values.name,
         "type": values.type,
         "review_date": values.review_date,
         "active": bool(values.active),
+        "ico_registration": agreements.normalise_ico(values.ico_registration),
+        "isa_version": (values.isa_version or "").strip(),
+        "isa_signed_on": values.isa_signed_on,
     }
     if agency is None:
         agency = Agency(**data)

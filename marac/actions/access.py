@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from marac.accounts.models import Role
+from sqlalchemy import select
+from sqlalchemy.orm import object_session
+
 from marac.actions.clauses import is_agency_manager
 from marac.actions.models import Action
+from marac.people.restriction import is_hidden, no_case_content, waiving
 from marac.referrals.access import covers_area
+from marac.referrals.models import Referral
 
 
 def owns_action(user: Any, action: Action) -> bool:
@@ -23,9 +27,25 @@ def owns_action(user: Any, action: Action) -> bool:
     return action.agency_id == user.agency_id
 
 
+def _restricted_from(user: Any, action: Action) -> bool:
+    """The case's person is restricted from `user` (marac.people.restriction)."""
+    session = object_session(action)
+    if session is None:
+        return False
+    # A case page lists many actions of one case: ask once per case, not once per action.
+    memo = session.info.setdefault("marac_actions_restricted", {})
+    key = (getattr(user, "id", None), action.referral_id, waiving())
+    if key not in memo:
+        person_id = session.scalar(
+            select(Referral.person_id).where(Referral.id == action.referral_id)
+        )
+        memo[key] = is_hidden(session, user, person_id)
+    return memo[key]
+
+
 def can_view_action(user: Any, action: Action, area_id: int | None) -> bool:
     """`area_id` is the case's area (the coordinators of that area run its panel)."""
-    if user.has_role(Role.ADMIN):
+    if no_case_content(user) or _restricted_from(user, action):
         return False
     if covers_area(user, area_id):
         return True

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.orm import Session
 
 from marac.accounts.models import Agency, Role, User
@@ -34,6 +34,7 @@ from marac.operations import NotFound, allow, operation
 from marac.pagination import Page, paginate
 from marac.panels.access import visible_panels
 from marac.panels.models import Meeting, Panel
+from marac.people.restriction import shown_person
 from marac.referrals.models import Referral
 
 __all__ = [
@@ -91,6 +92,13 @@ class ActionList:
     officers: dict[int, User] = field(default_factory=dict)
 
 
+def _not_restricted(viewer: User) -> ColumnElement[bool]:
+    """Leaves out actions on a person restricted from the viewer (marac.people.restriction)."""
+    return exists().where(
+        Referral.id == Action.referral_id, shown_person(viewer, Referral.person_id)
+    )
+
+
 @operation
 def my_actions(
     db: Session, viewer: User, *, today: date, show_finished: bool, page: int
@@ -99,7 +107,7 @@ def my_actions(
 
     The listing is audited, so this commits.
     """
-    query = select(Action).where(assigned_to(viewer))
+    query = select(Action).where(assigned_to(viewer), _not_restricted(viewer))
     if not show_finished:
         query = query.where(outstanding())
     query = query.order_by(*owner_order(today))
@@ -141,7 +149,7 @@ def agency_actions(
     allow(can_use_agency_view(viewer))
     status = filters.status
     query = select(Action).join(Referral, Referral.id == Action.referral_id)
-    query = query.where(agency_scope(viewer))
+    query = query.where(agency_scope(viewer), shown_person(viewer, Referral.person_id))
     if status == "outstanding":
         query = query.where(Action.status.in_(OUTSTANDING_STATUSES))
     elif status in STATUS_LABELS:

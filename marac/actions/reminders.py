@@ -135,7 +135,9 @@ def _digest(agency_id: int, count: int) -> Callable[[Session], list]:  # type: i
             "MARAC weekly digest: overdue actions",
             f"Your agency has {count} overdue MARAC action{'s' if count != 1 else ''}.",
             "",
-            "/actions/mine",
+            # The agency's overdue actions, which the digest counts: "My actions" holds
+            # only the reader's own and would often be empty.
+            "/actions/agency?status=outstanding&overdue=1",
         )
         return events.deliver(session, events.members_of_agencies(session, [agency_id]), notice)
 

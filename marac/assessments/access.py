@@ -9,8 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import object_session
+
 from marac.accounts.models import Role
 from marac.assessments.models import AssessmentStatus, RiskAssessment
+from marac.incidents.models import Incident
+from marac.people.restriction import is_hidden, no_case_content
 
 
 def is_supervisor_for(user: Any, agency_id: int) -> bool:
@@ -20,9 +25,20 @@ def is_supervisor_for(user: Any, agency_id: int) -> bool:
     )
 
 
+def _restricted_from(user: Any, assessment: RiskAssessment) -> bool:
+    """The assessment's victim is restricted from `user` (marac.people.restriction)."""
+    session = object_session(assessment)
+    if session is None or assessment.incident_id is None:
+        return False
+    person_id = session.scalar(
+        select(Incident.person_id).where(Incident.id == assessment.incident_id)
+    )
+    return is_hidden(session, user, person_id)
+
+
 def can_view_assessment(user: Any, assessment: RiskAssessment, area_id: int | None) -> bool:
     """`area_id` is the area of the assessment's incident, None when unknown."""
-    if user.has_role(Role.ADMIN):
+    if no_case_content(user) or _restricted_from(user, assessment):
         return False
     if assessment.assessor_id == user.id:
         return True

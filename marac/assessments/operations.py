@@ -190,9 +190,48 @@ def existing_draft(db: Session, actor: User, incident_id: int) -> RiskAssessment
     )
 
 
+# An incident is assessed once: a second assessment while one is under way or endorsed
+# would split the evidence (and could refer the same incident twice).
+UNDER_WAY = (
+    AssessmentStatus.DRAFT.value,
+    AssessmentStatus.SUBMITTED.value,
+    AssessmentStatus.ENDORSED.value,
+)
+UNDER_WAY_WORDS: dict[str, str] = {
+    AssessmentStatus.DRAFT.value: "is in progress",
+    AssessmentStatus.SUBMITTED.value: "is waiting for endorsement",
+    AssessmentStatus.ENDORSED.value: "has been endorsed",
+}
+
+
+class AlreadyAssessed(Conflict):
+    """The incident already has an assessment in progress, waiting, or endorsed."""
+
+    def __init__(self, assessment: RiskAssessment) -> None:
+        self.assessment = assessment
+        super().__init__(
+            f"A risk assessment of this incident {UNDER_WAY_WORDS[assessment.status]}, so "
+            "another cannot be started. Read that assessment instead, or refer the case on "
+            "professional judgement."
+        )
+
+
+def assessment_under_way(db: Session, incident_id: int) -> RiskAssessment | None:
+    """The incident's assessment in progress, waiting or endorsed, if there is one."""
+    return db.scalar(
+        select(RiskAssessment)
+        .where(RiskAssessment.incident_id == incident_id, RiskAssessment.status.in_(UNDER_WAY))
+        .order_by(RiskAssessment.id.desc())
+        .limit(1)
+    )
+
+
 @operation
 def start_assessment(db: Session, actor: User, incident_id: int) -> RiskAssessment:
-    """Start a draft on the current instrument for the incident's victim (or reopen one)."""
+    """Start a draft on the current instrument for the incident's victim (or reopen one).
+
+    Refused with `AlreadyAssessed` when someone else's assessment of it is under way.
+    """
     allow(any(actor.has_role(role) for role in CASE_ROLES) and not actor.has_role(Role.ADMIN))
     incident = db.get(Incident, incident_id)
     if incident is None:
@@ -201,6 +240,9 @@ def start_assessment(db: Session, actor: User, incident_id: int) -> RiskAssessme
     existing = existing_draft(db, actor, incident.id)
     if existing is not None:
         return existing
+    under_way = assessment_under_way(db, incident.id)
+    if under_way is not None:
+        raise AlreadyAssessed(under_way)
     assessment = _new(db, actor, incident, CURRENT_VERSION)
     record(
         db,

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import ColumnElement, Select, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from marac.accounts.models import Agency, Role, User
@@ -21,6 +21,7 @@ from marac.incidents.models import Incident
 from marac.operations import NotFound, allow, operation
 from marac.pagination import Page, paginate
 from marac.people.models import Person
+from marac.people.restriction import shown_person
 
 OBJECT = "risk_assessment"
 CASE_ROLES = (Role.REFERRER, Role.MEMBER, Role.COORDINATOR)
@@ -64,11 +65,22 @@ def _names(db: Session, ids: Iterable[int | None]) -> dict[int, str]:
     return {row.id: row.name for row in rows}
 
 
+def _not_restricted(viewer: User) -> ColumnElement[bool]:
+    """Leaves out assessments of a person restricted from the viewer (marac.people.restriction)."""
+    return or_(
+        RiskAssessment.incident_id.is_(None),
+        exists().where(
+            Incident.id == RiskAssessment.incident_id, shown_person(viewer, Incident.person_id)
+        ),
+    )
+
+
 def _queue(viewer: User) -> Select[Any]:
     return select(RiskAssessment).where(
         RiskAssessment.agency_id == viewer.agency_id,
         RiskAssessment.status == AssessmentStatus.SUBMITTED.value,
         RiskAssessment.assessor_id != viewer.id,
+        _not_restricted(viewer),
     )
 
 
@@ -84,7 +96,7 @@ def my_assessments(db: Session, viewer: User, page_number: int | None) -> Assess
     drafts_first = case((RiskAssessment.status == AssessmentStatus.DRAFT.value, 0), else_=1)
     query = (
         select(RiskAssessment)
-        .where(RiskAssessment.assessor_id == viewer.id)
+        .where(RiskAssessment.assessor_id == viewer.id, _not_restricted(viewer))
         .order_by(drafts_first, RiskAssessment.updated_at.desc(), RiskAssessment.id.desc())
     )
     page = paginate(db, query, page_number)
@@ -191,3 +203,34 @@ def endorser_name(db: Session, assessment: RiskAssessment) -> str:
         return assessment.external_endorser_name
     endorser = db.get(User, assessment.endorsed_by_id) if assessment.endorsed_by_id else None
     return endorser.name if endorser else "a supervisor"
+
+
+@dataclass(frozen=True)
+class IncidentAssessments:
+    """An incident's assessments for its page: those the viewer may read, and whether one
+    is under way (even one they may not read), so the page offers only what is possible."""
+
+    shown: list[RiskAssessment]
+    under_way: bool
+    own_draft: RiskAssessment | None
+
+
+def incident_assessments(db: Session, viewer: User, incident: Incident) -> IncidentAssessments:
+    """The incident page's assessments, one query, need-to-know checked per row."""
+    rows = list(
+        db.scalars(
+            select(RiskAssessment)
+            .where(RiskAssessment.incident_id == incident.id)
+            .order_by(RiskAssessment.created_at.desc(), RiskAssessment.id.desc())
+        )
+    )
+    under_way = ("draft", "submitted", "endorsed")
+    own = next(
+        (a for a in rows if a.assessor_id == viewer.id and a.status == AssessmentStatus.DRAFT),
+        None,
+    )
+    return IncidentAssessments(
+        shown=[a for a in rows if can_view_assessment(viewer, a, incident.area_id)],
+        under_way=any(a.status in under_way for a in rows),
+        own_draft=own,
+    )

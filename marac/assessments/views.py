@@ -184,6 +184,12 @@ def endorsement_queue() -> str:
 # ---- start and view ---------------------------------------------------------------------
 
 
+@bp.app_template_global("incident_assessments")
+def incident_assessments(incident: Any) -> queries.IncidentAssessments:
+    """The incident page's assessments (incidents sit below assessments, so ask here)."""
+    return queries.incident_assessments(db_session(), current_user, incident)
+
+
 @bp.route("/start", methods=["POST"])
 @roles_required(*CASE_ROLES)
 def start() -> Response:
@@ -193,7 +199,11 @@ def start() -> Response:
     if incident_id is None:
         abort(404)
     existing = ops.existing_draft(db, current_user, incident_id)
-    assessment = ops.start_assessment(db, current_user, incident_id)
+    try:
+        assessment = ops.start_assessment(db, current_user, incident_id)
+    except ops.AlreadyAssessed as refused:
+        flash(refused.message, "info")
+        return redirect(url_for("incidents.view", incident_id=incident_id))
     if existing is not None and existing.id == assessment.id:
         flash("You already have a draft assessment for this incident. Carry on with it here.")
     return redirect(url_for("assessments.view", assessment_id=assessment.id))

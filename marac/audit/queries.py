@@ -34,8 +34,8 @@ def _day(value: str | None) -> datetime | None:
 
 
 def log_page(db: Session, viewer: User, filters: dict[str, str], page: int = 1) -> LogPage:
-    """Newest first, filtered as asked; only an admin may read the log."""
-    allow(viewer.has_role(Role.ADMIN))
+    """Newest first, filtered as asked; admins and information governance read the log."""
+    allow(viewer.has_role(Role.ADMIN, Role.GOVERNANCE))
     wanted = {key: (filters.get(key) or "").strip() for key in FILTER_KEYS}
     errors: dict[str, str] = {}
     query = select(AuditEvent).order_by(AuditEvent.id.desc())
@@ -49,7 +49,7 @@ def log_page(db: Session, viewer: User, filters: dict[str, str], page: int = 1) 
         query = query.where(AuditEvent.object_id == wanted["object_id"])
     for key in ("from", "to"):
         if wanted[key] and _day(wanted[key]) is None:
-            errors[key] = "Enter a date like 2026-03-27"
+            errors[key] = "Enter a real date, for example 27 3 2026"
     if (start := _day(wanted["from"])) is not None:
         query = query.where(AuditEvent.at >= start)
     if (end := _day(wanted["to"])) is not None:

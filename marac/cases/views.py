@@ -20,11 +20,18 @@ from marac.cases import queries as case_queries
 from marac.db import db_session, get_or_404, utcnow
 from marac.formatting import uk_today
 from marac.forms import show_invalid
-from marac.operations import Conflict, Invalid
+from marac.operations import Conflict, Invalid, NotFound
 from marac.referrals import operations, queries
 from marac.referrals.access import SCREENABLE_STATUSES, can_screen_referral
 from marac.referrals.blueprint import bp
-from marac.referrals.forms import AcceptForm, DeclineForm, MoreInfoForm, ReplyForm, VersionedForm
+from marac.referrals.forms import (
+    AcceptForm,
+    DeclineForm,
+    MergeForm,
+    MoreInfoForm,
+    ReplyForm,
+    VersionedForm,
+)
 from marac.referrals.labels import page_labels
 from marac.referrals.models import STATUS_LABELS, Referral, ReferralStatus
 
@@ -37,8 +44,9 @@ def _screening_forms(referral: Referral, areas: list[Area]) -> dict[str, Version
     accept.area_id.data = referral.area_id or 0
     decline = DeclineForm(prefix="decline", formdata=None, data={"version": version})
     more = MoreInfoForm(prefix="more", formdata=None, data={"version": version})
+    merge = MergeForm(prefix="merge", formdata=None, data={"version": version})
     _area_choices(accept, areas)
-    return {"accept": accept, "decline": decline, "more": more}
+    return {"accept": accept, "decline": decline, "more": more, "merge": merge}
 
 
 def _area_choices(form: AcceptForm, areas: list[Area]) -> None:
@@ -125,6 +133,9 @@ def _screen(
         return _not_screenable_any_more(get_or_404(Referral, referral.id))
     except operations.NotWaitingForInformation:
         return _not_waiting(get_or_404(Referral, referral.id))
+    except operations.CannotMerge as error:
+        flash(error.message, "info")
+        return redirect(url_for("referrals.view", referral_id=referral.id))
     except Conflict:
         fresh = get_or_404(Referral, referral.id)
         form.show_conflict(fresh.version)
@@ -208,6 +219,42 @@ def more_info(referral_id: int) -> str | Response:
         return shown
     flash(f"Asked the referrer of {referral.reference} for more information.", "success")
     return redirect(url_for("referrals.screening"))
+
+
+@bp.route("/<int:referral_id>/merge", methods=["POST"])
+@roles_required(Role.COORDINATOR)
+def merge(referral_id: int) -> str | Response:
+    """Fold the referral into the person's other open referral (one person, one case)."""
+    referral = _screenable(referral_id)
+    forms = _screening_forms(referral, queries.active_areas(db_session()))
+    form = MergeForm(prefix="merge")
+    forms["merge"] = form
+    if referral.status not in SCREENABLE_STATUSES:
+        return _not_screenable_any_more(referral)
+    try:
+        into_id = int(form.into_id.data or "")
+    except ValueError:
+        into_id = 0
+    merged: list[Referral] = []
+    try:
+        shown = _screen(
+            referral,
+            form,
+            forms,
+            lambda: merged.append(
+                operations.merge_referral(
+                    db_session(), current_user, referral.id, version=_version(form),
+                    into_id=into_id,
+                )
+            ),
+        )  # fmt: skip
+    except NotFound:
+        shown = _render_view(referral, forms, None)
+    if shown is not None:
+        return shown
+    into = merged[0]
+    flash(f"{referral.reference} merged into {into.reference}.", "success")
+    return redirect(url_for("referrals.view", referral_id=into.id))
 
 
 def _not_waiting(referral: Referral) -> Response:

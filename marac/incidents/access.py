@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, or_
+from sqlalchemy import ColumnElement, and_, false, or_
+from sqlalchemy.orm import object_session
 
 from marac.accounts.models import Role
 from marac.incidents.models import Incident
+from marac.people.restriction import is_hidden, no_case_content, shown_person
 
 
 def _is_supervisor_of(user: Any, agency_id: int) -> bool:
@@ -20,7 +22,10 @@ def _is_supervisor_of(user: Any, agency_id: int) -> bool:
 
 
 def can_view_incident(user: Any, incident: Incident) -> bool:
-    if user.has_role(Role.ADMIN):
+    """Also False when the incident's person is restricted from `user`."""
+    if no_case_content(user):
+        return False
+    if is_hidden(object_session(incident), user, incident.person_id):
         return False
     if incident.created_by_id == user.id:
         return True
@@ -33,7 +38,7 @@ def can_view_incident(user: Any, incident: Incident) -> bool:
 
 def viewable_incidents(user: Any) -> ColumnElement[bool]:
     """`can_view_incident` as a WHERE clause on Incident, for lists and searches."""
-    if user.has_role(Role.ADMIN):
+    if no_case_content(user):
         return false()
     conditions: list[ColumnElement[bool]] = [Incident.created_by_id == user.id]
     if user.is_supervisor:
@@ -41,12 +46,15 @@ def viewable_incidents(user: Any) -> ColumnElement[bool]:
     if user.has_role(Role.COORDINATOR):
         area_ids = [a.id for a in user.areas]
         conditions.append(or_(Incident.area_id.is_(None), Incident.area_id.in_(area_ids)))
-    return or_(*conditions)
+    return and_(or_(*conditions), shown_person(user, Incident.person_id))
 
 
 def coordinated_incidents(user: Any) -> ColumnElement[bool]:
     """The coordinator part of `viewable_incidents` alone: the incidents of their areas."""
-    if not user.has_role(Role.COORDINATOR) or user.has_role(Role.ADMIN):
+    if not user.has_role(Role.COORDINATOR) or no_case_content(user):
         return false()
     area_ids = [a.id for a in user.areas]
-    return or_(Incident.area_id.is_(None), Incident.area_id.in_(area_ids))
+    return and_(
+        or_(Incident.area_id.is_(None), Incident.area_id.in_(area_ids)),
+        shown_person(user, Incident.person_id),
+    )

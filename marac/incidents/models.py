@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marac.db import Base, UTCDateTime, utcnow
+from marac.db import Base, UTCDateTime, trigram_indexes, utcnow
 
 
 class IncidentType(StrEnum):
@@ -88,7 +88,10 @@ class Incident(Base):
     """One hate crime or non-crime hate incident against a person."""
 
     __tablename__ = "incident"
-    __table_args__ = (Index("ix_incident_person_occurred", "person_id", "occurred_at"),)
+    __table_args__ = (
+        Index("ix_incident_person_occurred", "person_id", "occurred_at"),
+        *trigram_indexes("incident", "crime_reference"),  # the Cases search
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
@@ -152,6 +155,7 @@ class Perpetrator(Base):
     """A perpetrator of one incident: known or unknown, optionally a matched person."""
 
     __tablename__ = "perpetrator"
+    __table_args__ = trigram_indexes("perpetrator", "name")  # the Cases search
 
     id: Mapped[int] = mapped_column(primary_key=True)
     incident_id: Mapped[int] = mapped_column(

@@ -101,15 +101,29 @@ def _choice_label(offer: Offer) -> str:
     return f"{offer.full_name}, born {born}, {where} ({offer.reason.lower()})"
 
 
-def _ask(form: IncidentForm, needed: ChoiceNeeded) -> None:
-    """Put each "same person / new person" question on its radio field."""
+def _field(form: IncidentForm, dotted: str) -> Any:
+    target: Any = form
+    for part in dotted.split("."):
+        target = target[int(part)] if part.isdigit() else getattr(target, part)
+    return target
+
+
+def _ask(form: IncidentForm, needed: ChoiceNeeded) -> list[str]:
+    """Put each "same person / new person" question on its radio field; return their ids.
+
+    A question asked for the first time is a question, not an error (nothing was wrong
+    with what was typed); only an answer that cannot be used is shown as an error.
+    """
+    asked: list[str] = []
     for question in needed.questions:
-        target: Any = form
-        for part in question.field.split("."):
-            target = target[int(part)] if part.isdigit() else getattr(target, part)
+        target = _field(form, question.field)
         target.choices = [(str(o.person_id), _choice_label(o)) for o in question.offers]
         target.choices.append((NEW_PERSON, "No, none of these: record a new person"))
-    show_invalid(form, needed)
+        asked.append(target.id)
+    wrong = {name: problems for name, problems in needed.errors.items() if _field(form, name).data}
+    if wrong:
+        show_invalid(form, Invalid(wrong))
+    return asked
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -122,6 +136,7 @@ def new() -> str | Response:
     form.local_strands.choices = local_strand_choices(db)
     if person is not None:
         del form.victim
+    asked: list[str] = []
     if form.validate_on_submit():
         try:
             done = record_incident(
@@ -131,7 +146,7 @@ def new() -> str | Response:
                 person_id=person.id if person else None,
             )
         except ChoiceNeeded as needed:
-            _ask(form, needed)
+            asked = _ask(form, needed)
         except Invalid as error:
             show_invalid(form, error)
         else:
@@ -149,6 +164,7 @@ def new() -> str | Response:
         "incidents/new.html",
         form=form,
         person=person,
+        asked=asked,
         subcategories=SUBCATEGORIES,
         strand_labels=STRAND_LABELS,
     )

@@ -5,14 +5,15 @@ Three layers, so the rules can be tested without a request:
 - `gather_candidates` reads the database in a fixed number of queries;
 - `build_agenda` adds the missing items to a meeting, keeping the chair's work.
 
-Order (issue 4, item 3; the chair can change it afterwards):
-1. new and repeat referrals waiting for the panel: endorsed high risk first, then
-   repeats, then the longest waiting (date referred, oldest first);
-2. reviews (a review due at this meeting or overdue, or actions still outstanding
-   from earlier meetings): high risk first, then by date referred;
-3. cases deferred from the panel's previous (not cancelled) meeting: high risk first, then by date
-   referred — they come last because the panel chose to hear them later.
+Order (issue 18, item 2; the chair can change it afterwards): risk comes first across every
+kind of case — high, then medium, then low or not known — so a low-risk repeat never sits
+above a high-risk review. Within one risk level: new and repeat referrals, then reviews
+(a review due or overdue, or actions still outstanding), then cases deferred from the
+panel's previous meeting; repeats before other new cases; then the longest waiting.
 Equal cases keep the order they came in (the sort is stable).
+
+An agenda lists a person once (`one_per_person`): two referrals of one person become one
+agenda item, led by the referral that ranks first; the others are heard with it.
 """
 
 from __future__ import annotations
@@ -36,6 +37,16 @@ from marac.referrals.models import Referral, ReferralStatus
 
 MIN_SLOT_MINUTES = 12
 MAX_SLOT_MINUTES = 15
+
+RISK_RANK = {"high": 0, "medium": 1}
+"""Lower ranks are heard first; low and not known share the last rank."""
+LAST_RISK_RANK = 2
+
+ORDER_EXPLAINED = (
+    "Cases are in order of risk, high first, whatever their kind; within a risk level new "
+    "and repeat referrals come before reviews and deferred cases, repeats first, then the "
+    "longest waiting."
+)
 
 SECTION = {
     ItemKind.NEW.value: 0,
@@ -68,19 +79,55 @@ class Candidate:
     risk_level: str | None
     is_repeat: bool
     referred_at: datetime
+    person_id: int | None = None  # None for a location: never merged with another case
+    also: tuple[int, ...] = ()  # other referrals of the same person heard with this one
 
 
 def sort_key(candidate: Candidate) -> tuple[int, int, int, datetime]:
-    """The agenda order as a key: section, high risk, repeat (new cases only), date."""
+    """The agenda order as a key: risk, section, repeat (new cases only), date."""
+    risk = RISK_RANK.get(candidate.risk_level or "", LAST_RISK_RANK)
     section = SECTION.get(candidate.kind, len(SECTION))
-    high = 0 if candidate.risk_level == "high" else 1
     repeat = 0 if (section == 0 and candidate.is_repeat) else 1
-    return (section, high, repeat, candidate.referred_at)
+    return (risk, section, repeat, candidate.referred_at)
 
 
 def order_candidates(candidates: Iterable[Candidate]) -> list[Candidate]:
     """The cases in agenda order (stable: equal cases keep their incoming order)."""
     return sorted(candidates, key=sort_key)
+
+
+def one_per_person(
+    candidates: Iterable[Candidate], listed_people: Iterable[int] = ()
+) -> list[Candidate]:
+    """One candidate per person: the best-ranked referral leads, the others ride along.
+
+    The panel hears the person, not one form: the lead is the referral the agenda order
+    ranks first (so the highest risk), the others are recorded in `also`. People in
+    `listed_people` are already on the agenda, so their other referrals are not listed
+    again. Subjects that are not a person (a location) are never merged.
+    """
+    already = set(listed_people)
+    people: dict[int, list[Candidate]] = {}
+    result: list[Candidate | int] = []
+    for candidate in candidates:
+        if candidate.person_id is None:
+            result.append(candidate)
+        elif candidate.person_id in already:
+            continue
+        else:
+            if candidate.person_id not in people:
+                result.append(candidate.person_id)
+            people.setdefault(candidate.person_id, []).append(candidate)
+    merged: list[Candidate] = []
+    for entry in result:
+        if isinstance(entry, Candidate):
+            merged.append(entry)
+            continue
+        lead, *others = order_candidates(people[entry])
+        if others:
+            lead = replace(lead, also=tuple(c.referral_id for c in others))
+        merged.append(lead)
+    return merged
 
 
 def merge_into(existing: Sequence[Candidate], new: Iterable[Candidate]) -> list[Candidate]:
@@ -130,6 +177,7 @@ def _candidate(referral: Referral, kind: str) -> Candidate:
         risk_level=referral.risk_level,
         is_repeat=referral.is_repeat,
         referred_at=referral.created_at,
+        person_id=referral.person_id,
     )
 
 
@@ -312,7 +360,11 @@ def build_agenda(session: Session, meeting: Meeting, user: Any) -> list[AgendaIt
     )
     present = {item.referral_id for item, _ in existing}
     listed = [(item, ref) for item, ref in existing if item.status == ItemStatus.LISTED.value]
-    fresh = [c for c in gather_candidates(session, meeting) if c.referral_id not in present]
+    people = {ref.person_id for _, ref in existing if ref.person_id is not None}
+    fresh = one_per_person(
+        (c for c in gather_candidates(session, meeting) if c.referral_id not in present),
+        people,
+    )
     if meeting.agenda_status == AgendaStatus.NOT_BUILT.value:
         meeting.agenda_status = AgendaStatus.DRAFT.value
     if not fresh:
@@ -408,6 +460,36 @@ def agenda_rows(session: Session, meeting: Meeting) -> list[AgendaRow]:
     for row, start in zip(listed, times, strict=True):
         row.start = start
     return result
+
+
+def joined_referrals(
+    session: Session, meeting: Meeting, rows: Sequence[AgendaRow]
+) -> dict[int, list[Referral]]:
+    """For each listed case, the same person's other open referrals heard with it (one query).
+
+    An agenda lists a person once, so a second waiting referral is not an item of its own:
+    the builder shows it beside the person's item instead.
+    """
+    listed = [r for r in rows if r.item.status == ItemStatus.LISTED.value]
+    by_person = {r.referral.person_id: r.referral.id for r in listed if r.referral.person_id}
+    if not by_person:
+        return {}
+    on_agenda = {r.referral.id for r in rows}
+    area_ids = [a.id for a in meeting.panel.areas]
+    others = session.scalars(
+        select(Referral)
+        .where(
+            Referral.person_id.in_(list(by_person)),
+            Referral.area_id.in_(area_ids),
+            Referral.status.in_([ReferralStatus.ACCEPTED.value, ReferralStatus.HEARD.value]),
+        )
+        .order_by(Referral.created_at, Referral.id)
+    )
+    joined: dict[int, list[Referral]] = {}
+    for referral in others:
+        if referral.id not in on_agenda and referral.person_id is not None:
+            joined.setdefault(by_person[referral.person_id], []).append(referral)
+    return joined
 
 
 def research_responses(session: Session, meeting: Meeting) -> dict[int, set[int]]:

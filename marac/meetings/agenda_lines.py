@@ -37,6 +37,8 @@ class AgendaLine:
     own_research_done: bool  # the viewer's agency has added its research
     responded_names: str  # "" when none
     waiting_names: str  # "" when all have responded
+    received: tuple[bool, ...]  # one per agency, in the order given: the research grid
+    joined: tuple[Referral, ...]  # the same person's other referrals, heard with this one
 
 
 def agenda_lines(
@@ -45,6 +47,7 @@ def agenda_lines(
     responded: dict[int, set[int]],
     agencies: list[Agency],
     viewer_agency_id: int | None,
+    joined: dict[int, list[Referral]] | None = None,
 ) -> list[AgendaLine]:
     """`rows` with everything the table needs; `agencies` in the order they are named."""
     referral_url = url_maker("referrals.view", "referral_id")
@@ -74,6 +77,8 @@ def agenda_lines(
                 own_research_done=viewer_agency_id in done,
                 responded_names=", ".join(a.name for a in agencies if a.id in done),
                 waiting_names=", ".join(a.name for a in agencies if a.id not in done),
+                received=tuple(a.id in done for a in agencies),
+                joined=tuple((joined or {}).get(row.referral.id, [])),
             )
         )
     return lines

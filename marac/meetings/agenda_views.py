@@ -17,10 +17,10 @@ from werkzeug.wrappers import Response
 from marac.accounts.models import Role
 from marac.auth import roles_required
 from marac.db import db_session
-from marac.formatting import uk_today
+from marac.formatting import plural, uk_today
 from marac.forms import show_invalid
-from marac.meetings import operations, queries
-from marac.meetings.agenda import AGENDA_STATUS_LABELS, KIND_LABELS, end_time
+from marac.meetings import agenda_publish, operations, queries
+from marac.meetings.agenda import AGENDA_STATUS_LABELS, KIND_LABELS, ORDER_EXPLAINED, end_time
 from marac.meetings.agenda_lines import agenda_lines
 from marac.meetings.blueprint import bp
 from marac.meetings.forms import (
@@ -36,6 +36,7 @@ from marac.meetings.models import CaseResearch, ItemStatus
 from marac.meetings.queries import MEETING_STATUS_LABELS, is_published
 from marac.operations import Conflict, Invalid
 from marac.panels.access import sits_on_panel
+from marac.panels.agreements import lapsed_ids
 from marac.panels.models import Meeting, MeetingStatus
 from marac.people.models import Person
 from marac.referrals.models import Referral, ReferralStatus
@@ -120,12 +121,20 @@ def meeting(meeting_id: int) -> str:
         meeting=meeting,
         panel=meeting.panel,
         listed=agenda_lines(
-            page.listed, meeting.id, page.responded, page.agencies, current_user.agency_id
+            page.listed,
+            meeting.id,
+            page.responded,
+            page.agencies,
+            current_user.agency_id,
+            page.joined,
         ),
         others=agenda_lines(
             page.others, meeting.id, page.responded, page.agencies, current_user.agency_id
         ),
         agency_count=len(page.agencies),
+        agencies=page.agencies,
+        lapsed=lapsed_ids(page.agencies, uk_today()) if page.runs else set(),
+        order_explained=ORDER_EXPLAINED,
         amendments=page.amendments,
         runs=page.runs,
         published=page.published,
@@ -138,7 +147,6 @@ def meeting(meeting_id: int) -> str:
         if page.listed
         else None,
         move_form=MoveForm(formdata=None),
-        publish_form=PublishForm(formdata=None),
         build_form=ReasonForm(formdata=None),
     )
 
@@ -164,27 +172,61 @@ def build(meeting_id: int) -> str | Response:
     except (Invalid, Conflict) as error:
         return _refused_change(meeting_id, error)
     verb = "built" if built.first else "rebuilt"
-    flash(f"Agenda {verb}: {built.added} case(s) added.", "success")
+    flash(f"Agenda {verb}: {plural(built.added, 'case')} added.", "success")
     return _meeting_page(meeting_id)
 
 
-@bp.post("/<int:meeting_id>/agenda/publish")
+def _confirm_publish(preview: agenda_publish.PublishPreview, form: PublishForm) -> str:
+    return render_template(
+        "meetings/agenda_publish.html",
+        meeting=preview.meeting,
+        preview=preview,
+        form=form if form.errors else None,
+        publish_form=form,
+    )
+
+
+@bp.route("/<int:meeting_id>/agenda/publish", methods=["GET", "POST"])
 @roles_required(Role.COORDINATOR)
-def publish(meeting_id: int) -> Response:
-    """Publish to members: from now on they see the listed cases, and changes are amended."""
+def publish(meeting_id: int) -> str | Response:
+    """Confirm who will be told (GET), then publish to members (POST).
+
+    From then on members see the listed cases, and changes are amendments.
+    """
     db = db_session()
-    meeting = queries.running_meeting(db, current_user, meeting_id)
+    today = uk_today()
+    preview = agenda_publish.publish_preview(db, current_user, meeting_id, today)
+    meeting = preview.meeting
     if (locked := _locked(meeting)) is not None:
         return locked
-    form = PublishForm()
-    if not form.validate_on_submit():
+    if is_published(meeting):
+        flash("The agenda is already published.", "info")
         return _meeting_page(meeting_id)
+    if not preview.listed:
+        flash("Build the agenda, or add a case, before publishing it.", "info")
+        return _meeting_page(meeting_id)
+    form = PublishForm(lapsed=bool(preview.lapsed))
+    if request.method == "GET":
+        return _confirm_publish(preview, PublishForm(formdata=None, lapsed=bool(preview.lapsed)))
+    if not form.validate_on_submit():
+        return _confirm_publish(preview, form)
     try:
-        listed = operations.publish_agenda(db, current_user, meeting_id)
-    except (Invalid, Conflict) as error:
+        listed = operations.publish_agenda(
+            db,
+            current_user,
+            meeting_id,
+            lapsed_reason=form.lapsed_reason.data or "",
+            today=today,
+        )
+    except Invalid as error:
+        if set(error.errors) <= {"lapsed_reason"}:
+            show_invalid(form, error)
+            return _confirm_publish(preview, form)
+        return _refused_change(meeting_id, error)
+    except Conflict as error:
         return _refused_change(meeting_id, error)
     flash(
-        f"Agenda published: members of the panel's agencies can now see {listed} case(s).",
+        f"Agenda published: members of the panel's agencies can now see {plural(listed, 'case')}.",
         "success",
     )
     return _meeting_page(meeting_id)

@@ -26,6 +26,7 @@ from marac.meetings.models import (
     AttendanceStatus,
     Attendee,
     CaseInformation,
+    CaseResearch,
     Decision,
     ItemKind,
 )
@@ -63,12 +64,8 @@ ACTIONS_BY_AGENCY_TYPE: dict[str, list[tuple[str, str, str]]] = {
     "fire_rescue": [("victim_safety", "reduce", "Home fire safety visit")],
 }
 
-ATTENDEE_NAMES = [
-    "Helen Marsh",
-    "Amir Khan",
-    "Tom Ellery",
-    "Grace Adeyemi",
-    "Lena Novak",
+# Stand-ins for the agencies with no demo user: one person each, the same at every meeting.
+STAND_IN_NAMES = [
     "Priya Shah",
     "Owen Price",
     "Niamh Doyle",
@@ -78,6 +75,56 @@ ATTENDEE_NAMES = [
     "Sara Begum",
     "Ian Pollard",
     "Rosa Ferreira",
+]
+
+# What each agency found before the meeting (involvement, risks, what it can offer).
+RESEARCH = [
+    (
+        "Two calls from the address in the last month; both logged as hate incidents.",
+        "The perpetrator has a caution for criminal damage at the same address.",
+        "A marker on the address and a named officer.",
+    ),
+    (
+        "Secure tenant since 2019, rent account clear; the neighbour is also our tenant.",
+        "Complaints about the neighbour from two other households on the block.",
+        "A tenancy enforcement visit, and a management move if the victim wants it.",
+    ),
+    (
+        "Open to us since the first incident; weekly contact by phone.",
+        "Low mood and not sleeping; avoids the shops at the end of the road.",
+        "Emotional support, a safety plan and help with a victim personal statement.",
+    ),
+    (
+        "Known to the ASB team for noise complaints about the household opposite.",
+        "",
+        "An acceptable behaviour contract with the perpetrator's family.",
+    ),
+]
+
+# Progress notes officers write as an action moves on, by kind of action.
+PROGRESS_NOTES: dict[str, list[str]] = {
+    "victim_safety": [
+        "Spoke to the victim by phone; survey of the door booked for Thursday.",
+        "Victim agreed the plan; contractor instructed.",
+    ],
+    "enforcement_warning": [
+        "Tried the perpetrator's address twice; no answer, card left.",
+        "Warning given in person and recorded on the crime report.",
+    ],
+    "enforcement_tenancy": [
+        "Interview with the tenant arranged with the housing officer present.",
+        "Tenancy warning letter drafted; legal team consulted.",
+    ],
+    "enforcement_nosp": ["Evidence pack sent to legal for the notice."],
+    "enforcement_abc": ["Meeting with the family set for next week; youth worker to attend."],
+    "enforcement_injunction": ["Statements gathered; application drafted for court."],
+    "information_sharing": ["Crime report requested from the records team."],
+    "safeguarding_referral": ["Referral accepted by the duty team; assessment booked."],
+}
+DONE_NOTES = [
+    "Completed; the victim confirmed it is in place.",
+    "Done and recorded on the case file.",
+    "Completed at the visit; photos on file.",
 ]
 
 INFORMATION = [
@@ -127,6 +174,53 @@ def _listable(db: Session, panel: Panel, before: date) -> list[Referral]:
     )
 
 
+REPRESENTATIVE_ROLES = ("member", "coordinator", "referrer")
+
+
+def _representative(agency: Agency, staff: dict[int, list[User]]) -> str:
+    """Who an agency sends: its panel member (or another of its case workers), else the
+    agency's one stand-in, so nobody is listed under an agency they do not work for."""
+    people = [u for u in staff.get(agency.id, []) if u.role in REPRESENTATIVE_ROLES]
+    people.sort(key=lambda u: (REPRESENTATIVE_ROLES.index(u.role), u.id))
+    if people:
+        return people[0].name
+    return STAND_IN_NAMES[agency.id % len(STAND_IN_NAMES)]
+
+
+def _research(
+    db: Session,
+    rng: random.Random,
+    meeting: Meeting,
+    referral: Referral,
+    agencies: list[Agency],
+    users_by_agency: dict[int, list[User]],
+) -> None:
+    """Research the member agencies added in the week before the meeting (most, not all)."""
+    when = _at(meeting.meeting_date - timedelta(days=rng.randint(1, 6)), time(15, 0))
+    for agency in agencies:
+        if rng.random() < 0.3:
+            continue  # not every agency gets its research in
+        people = users_by_agency.get(agency.id, [])
+        if rng.random() < 0.25:
+            involvement, risks, offer, none = "", "", "", True
+        else:
+            involvement, risks, offer = rng.choice(RESEARCH)
+            none = False
+        db.add(
+            CaseResearch(
+                meeting_id=meeting.id,
+                referral_id=referral.id,
+                agency_id=agency.id,
+                involvement=involvement,
+                risks=risks,
+                can_offer=offer,
+                no_involvement=none,
+                updated_by_id=people[0].id if people else None,
+                updated_at=when,
+            )
+        )
+
+
 def _hold(
     db: Session,
     rng: random.Random,
@@ -136,8 +230,11 @@ def _hold(
     users_by_agency: dict[int, list[User]],
     coordinator: User,
     today: date,
+    staff: dict[int, list[User]],
+    latest: bool = False,
 ) -> list[AgendaItem]:
-    """Hear one meeting's cases; return the items kept open for review."""
+    """Hear one meeting's cases; return the items kept open for review. At each panel's
+    latest meeting the council's housing service attends and takes an action."""
     when = _at(meeting.meeting_date, meeting.start_time)
     agencies = panel.agencies
     present: list[Agency] = []
@@ -146,6 +243,8 @@ def _hold(
             [AttendanceStatus.PRESENT, AttendanceStatus.APOLOGIES, AttendanceStatus.ABSENT],
             [80, 15, 5],
         )[0]
+        if latest and agency.type == "housing":
+            status = AttendanceStatus.PRESENT
         db.add(AgencyAttendance(meeting_id=meeting.id, agency_id=agency.id, status=status.value))
         if status == AttendanceStatus.PRESENT:
             present.append(agency)
@@ -153,7 +252,7 @@ def _hold(
                 Attendee(
                     meeting_id=meeting.id,
                     agency_id=agency.id,
-                    name=rng.choice(ATTENDEE_NAMES),
+                    name=_representative(agency, staff),
                     job_title="Panel representative",
                     confidentiality_acknowledged=True,
                     acknowledged_at=when,
@@ -177,6 +276,7 @@ def _hold(
 
     kept: list[AgendaItem] = []
     for item, referral in items:
+        _research(db, rng, meeting, referral, list(agencies), users_by_agency)
         for agency in present[:4]:
             db.add(
                 CaseInformation(
@@ -204,6 +304,8 @@ def _hold(
             referral.status = ReferralStatus.HEARD.value
             kept.append(item)
         _agree_actions(db, rng, meeting, item, referral, present, users_by_agency, today)
+    if latest and items:
+        _housing_action(db, rng, meeting, items, present, users_by_agency, today)
     for earlier in due_review:
         for action in db.scalars(
             select(Action).where(
@@ -238,6 +340,50 @@ def _item(
         position=position,
         slot_minutes=panel.slot_minutes,
         risk_level_before=referral.risk_level,
+    )
+
+
+def _housing_action(
+    db: Session,
+    rng: random.Random,
+    meeting: Meeting,
+    items: list[tuple[AgendaItem, Referral]],
+    present: list[Agency],
+    users_by_agency: dict[int, list[User]],
+    today: date,
+) -> None:
+    """The council's housing service holds an open action from the latest meeting."""
+    housing = next((a for a in present if a.type == "housing"), None)
+    if housing is None:
+        return
+    held = {
+        item.id
+        for item, _ in items
+        if db.scalar(
+            select(Action.id).where(
+                Action.agenda_item_id == item.id, Action.agency_id == housing.id
+            )
+        )
+    }
+    if held:
+        return
+    item, referral = items[0]
+    officers = users_by_agency.get(housing.id, [])
+    when = _at(meeting.meeting_date, meeting.start_time)
+    db.add(
+        Action(
+            referral_id=referral.id,
+            meeting_id=meeting.id,
+            agenda_item_id=item.id,
+            description="Fit a letterbox fire guard and a video doorbell",
+            kind="victim_safety",
+            rara="reduce",
+            agency_id=housing.id,
+            officer_id=officers[0].id if officers else None,
+            due_date=max(meeting.meeting_date + timedelta(days=28), today + timedelta(days=7)),
+            created_at=when,
+            updated_at=when,
+        )
     )
 
 
@@ -281,10 +427,18 @@ def _agree_actions(
                 [85, 10, 5],
             )[0]
             done = _at(due - timedelta(days=rng.randint(0, 10)), time(11, 0))
-            _progress(db, action, ActionStatus.OPEN, ActionStatus.IN_PROGRESS, when, "Started.")
+            notes = PROGRESS_NOTES.get(kind, ["Started."])
+            started = when + timedelta(days=rng.randint(1, 5))
             _progress(
-                db, action, ActionStatus.IN_PROGRESS, final, done, "Done and recorded on file."
+                db, action, ActionStatus.OPEN, ActionStatus.IN_PROGRESS, started, rng.choice(notes)
             )
+            if final == ActionStatus.COMPLETED:
+                note = rng.choice(DONE_NOTES)
+            elif final == ActionStatus.NOT_ACHIEVED:
+                note = "Not achieved: the victim moved away before it could be done."
+            else:
+                note = "Cancelled: overtaken by the management move."
+            _progress(db, action, ActionStatus.IN_PROGRESS, final, max(done, started), note)
             action.status = final.value
             action.completed_at = done
         elif rng.random() < 0.5:
@@ -293,8 +447,8 @@ def _agree_actions(
                 action,
                 ActionStatus.OPEN,
                 ActionStatus.IN_PROGRESS,
-                when + timedelta(days=3),
-                "Contact made; visit booked.",
+                when + timedelta(days=rng.randint(2, 9)),
+                rng.choice(PROGRESS_NOTES.get(kind, ["Contact made; visit booked."])),
             )
             action.status = ActionStatus.IN_PROGRESS.value
         # Otherwise still open: overdue when its due date has passed.
@@ -342,6 +496,9 @@ def load_meeting_demo(db: Session) -> str:
             if user.agency_id not in users_by_agency or role == "referrer":
                 users_by_agency.setdefault(user.agency_id, []).append(user)
 
+    staff: dict[int, list[User]] = {}
+    for user in db.scalars(select(User).where(User.active.is_(True)).order_by(User.id)):
+        staff.setdefault(user.agency_id, []).append(user)
     held = 0
     actions_before = db.scalar(select(func.count(Action.id))) or 0
     for panel in panels:
@@ -355,9 +512,19 @@ def load_meeting_demo(db: Session) -> str:
             .order_by(Meeting.meeting_date)
         )
         due_review: list[AgendaItem] = []
-        for meeting in meetings:
+        past = list(meetings)
+        for meeting in past:
             due_review = _hold(
-                db, rng, meeting, panel, due_review, users_by_agency, coordinator, today
+                db,
+                rng,
+                meeting,
+                panel,
+                due_review,
+                users_by_agency,
+                coordinator,
+                today,
+                staff,
+                latest=meeting is past[-1],
             )
             held += 1
         db.flush()

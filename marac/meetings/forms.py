@@ -22,6 +22,7 @@ from wtforms import (
 from wtforms.validators import AnyOf, InputRequired, Length
 
 from marac.forms import STRIP, VersionedForm
+from marac.meetings.agenda_publish import LAPSED_REASON_MISSING
 
 REASON_HINT = "The panel's members see this reason with the change."
 
@@ -91,7 +92,25 @@ class AddCaseForm(ReasonForm):
 
 
 class PublishForm(FlaskForm):
-    submit = SubmitField("Publish the agenda", widget=GovSubmitInput())
+    """Publishing, confirmed; a reason is required when an agreement has lapsed."""
+
+    lapsed_reason = TextAreaField(
+        "Why are you publishing to these agencies?",
+        widget=GovTextArea(),
+        filters=STRIP,
+        description="Their information-sharing agreement is past its review date. For "
+        "example, a new agreement is signed and waiting to be entered. Kept on the meeting.",
+        validators=[Length(max=2000, message="Reason must be 2000 characters or fewer")],
+    )
+    submit = SubmitField("Publish and tell these people", widget=GovSubmitInput())
+
+    def __init__(self, *args: Any, lapsed: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lapsed = lapsed
+
+    def validate_lapsed_reason(self, field: Any) -> None:
+        if self.lapsed and not field.data:
+            raise ValidationError(LAPSED_REASON_MISSING)
 
 
 class ResearchForm(VersionedForm):

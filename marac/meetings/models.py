@@ -119,6 +119,7 @@ class AttendanceStatus(StrEnum):
     PRESENT = "present"
     APOLOGIES = "apologies"
     ABSENT = "absent"
+    NOT_EXPECTED = "not_expected"  # left unmarked: not expected at this meeting
 
 
 class AgencyAttendance(Base):
@@ -131,6 +132,19 @@ class AgencyAttendance(Base):
     )
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), primary_key=True)
     status: Mapped[str] = mapped_column(String(20), default=AttendanceStatus.ABSENT.value)
+
+
+class MeetingAgency(Base):
+    """An agency asked to this one meeting though it is not a member of the panel."""
+
+    __tablename__ = "meeting_agency"
+
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meeting.id", ondelete="CASCADE"), primary_key=True
+    )
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), primary_key=True)
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class Attendee(Base):

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marac.accounts.models import User
+from marac.formatting import clock
 from marac.notify.events import (
     AGENDA_AMENDED,
     AGENDA_PUBLISHED,
@@ -27,7 +28,7 @@ def _agenda_notice(meeting: Meeting, kind: str) -> Notice:
         kind,
         f"Agenda {verb}: {meeting.panel.name}, {when}",
         f"The agenda for {meeting.panel.name} on {when} at "
-        f"{meeting.start_time.strftime('%H:%M')} has been {verb}. "
+        f"{clock(meeting.start_time)} has been {verb}. "
         f"Add it to your calendar: {SITE}/meetings/{meeting.id}.ics",
         f"{meeting.panel.name}, {when}",
         f"/meetings/{meeting.id}",

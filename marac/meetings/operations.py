@@ -8,7 +8,7 @@ these with plain values; each is one transaction (`@operation`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from marac.accounts.models import User
+from marac.accounts.models import Agency, User
 from marac.actions.models import Action, ActionReview
 from marac.actions.operations import add_action
 from marac.actions.rules import KIND_LABELS, RARA_LABELS, due_date_problem
@@ -25,7 +25,7 @@ from marac.audit import record
 from marac.db import utcnow
 from marac.formatting import format_date, uk_today
 from marac.meetings import agenda as agenda_rules
-from marac.meetings import notices, queries
+from marac.meetings import agenda_publish, notices, queries
 from marac.meetings.models import (
     AgencyAttendance,
     AgendaAmendment,
@@ -37,6 +37,7 @@ from marac.meetings.models import (
     Decision,
     ItemKind,
     ItemStatus,
+    MeetingAgency,
 )
 from marac.meetings.queries import (
     MEETING_STATUS_LABELS,
@@ -50,11 +51,12 @@ from marac.meetings.queries import (
     is_published,
     listed_items,
     meeting_attendee,
-    panel_agencies,
     panel_officers,
+    record_agencies,
     recording_meeting,
     review_meetings,
 )
+from marac.meetings.record_lock import check_record_open
 from marac.operations import Conflict, Invalid, NotFound, allow, operation
 from marac.panels.models import AgendaStatus, Meeting, MeetingStatus
 from marac.referrals.models import OUTCOME_LABELS, Referral, ReferralStatus
@@ -163,10 +165,19 @@ def build_agenda(db: Session, actor: User, meeting_id: int, *, reason: str = "")
 
 
 @operation
-def publish_agenda(db: Session, actor: User, meeting_id: int) -> int:
+def publish_agenda(
+    db: Session,
+    actor: User,
+    meeting_id: int,
+    *,
+    lapsed_reason: str = "",
+    today: date | None = None,
+) -> int:
     """Publish to members of the panel's agencies; returns how many cases it lists.
 
-    From now on members see the listed cases, and every change is an amendment.
+    From now on members see the listed cases, and every change is an amendment. When an
+    agency's information-sharing agreement has lapsed the chair must say why the panel
+    still shares with it; the reason is kept on the meeting and the publication audited.
     """
     meeting = queries.running_meeting(db, actor, meeting_id)
     _changeable(meeting)
@@ -175,17 +186,21 @@ def publish_agenda(db: Session, actor: User, meeting_id: int) -> int:
     listed = queries.listed_count(db, meeting)
     if not listed:
         raise Invalid({"agenda": "Build the agenda, or add a case, before publishing it."})
+    lapsed = agenda_publish.lapsed_agencies(meeting, today or uk_today())
+    reason = (lapsed_reason or "").strip() if lapsed else ""
+    if lapsed and not reason:
+        raise Invalid({"lapsed_reason": agenda_publish.LAPSED_REASON_MISSING})
+    if len(reason) > REASON_MAX:
+        raise Invalid({"lapsed_reason": f"Reason must be {REASON_MAX} characters or fewer"})
     meeting.agenda_status = AgendaStatus.PUBLISHED.value
     meeting.agenda_published_at = utcnow()
     meeting.agenda_published_by_id = actor.id
-    record(
-        db,
-        "agenda_published",
-        OBJECT,
-        meeting.id,
-        f"Agenda published with {listed} case(s)",
-        user=actor,
-    )
+    meeting.agenda_lapsed_reason = reason
+    summary = f"Agenda published with {listed} case(s)"
+    if lapsed:
+        names = ", ".join(a.name for a in lapsed)
+        summary += f"; agreement lapsed for {names} (reason given)"
+    record(db, "agenda_published", OBJECT, meeting.id, summary, user=actor)
     notices.agenda_published(db, meeting)  # members of the panel's agencies
     _flush(db)
     return listed
@@ -268,6 +283,29 @@ def remove_agenda_item(
     return _take_off(db, actor, meeting_id, item_id, reason, ItemStatus.REMOVED.value)
 
 
+def _person_listed_once(db: Session, items: list[AgendaItem], referral: Referral) -> None:
+    """An agenda lists a person once: refuse a second referral of someone already listed."""
+    if referral.person_id is None:
+        return
+    listed = [i.referral_id for i in items if i.status == ItemStatus.LISTED.value]
+    if not listed:
+        return
+    same = db.scalar(
+        select(Referral.reference).where(
+            Referral.id.in_(listed),
+            Referral.person_id == referral.person_id,
+            Referral.id != referral.id,
+        )
+    )
+    if same is not None:
+        raise Invalid(
+            {
+                "referral_id": f"This person is already on the agenda as {same}: an agenda "
+                "lists a person once, and their referrals are heard together"
+            }
+        )
+
+
 @operation
 def add_case_to_agenda(
     db: Session, actor: User, meeting_id: int, *, referral_id: int, reason: str = ""
@@ -280,6 +318,7 @@ def add_case_to_agenda(
     if referral is None:
         raise Invalid({"referral_id": "Select the case to add to the agenda"})
     items = queries.agenda_items(db, meeting)
+    _person_listed_once(db, items, referral)
     item = next((i for i in items if i.referral_id == referral.id), None)
     if item is None:
         kind = (
@@ -472,7 +511,9 @@ ATTENDANCE_STATUS_NAMES: dict[str, str] = {
     AttendanceStatus.PRESENT: "Present",
     AttendanceStatus.APOLOGIES: "Apologies",
     AttendanceStatus.ABSENT: "Absent",
+    AttendanceStatus.NOT_EXPECTED: "Not expected",
 }
+ACTIONS_LIMIT = 10  # actions agreed in one save of a case
 RISK_LEVELS = ("low", "medium", "high")
 NAME_LIMIT = 200
 TEXT_LIMIT = 20000
@@ -485,6 +526,14 @@ def _flush_or_conflict(db: Session) -> None:
         db.flush()
     except StaleDataError as exc:
         raise Conflict() from exc
+
+
+def _open_record(db: Session, actor: User, meeting_id: int) -> Meeting:
+    """The meeting, for its coordinator, if its record may change (`RecordLocked` once
+    the minutes are issued, until a correction is started)."""
+    meeting = recording_meeting(db, actor, meeting_id)
+    check_record_open(meeting)
+    return meeting
 
 
 @operation
@@ -501,23 +550,26 @@ def record_attendance_viewed(db: Session, actor: User, meeting_id: int) -> Meeti
 def save_attendance(
     db: Session, actor: User, meeting_id: int, *, statuses: Mapping[int, str]
 ) -> Meeting:
-    """Each of the panel's agencies present, sent apologies or absent.
+    """Each of the meeting's agencies present, sent apologies, absent or not expected.
 
-    Every member agency needs a status; field names match the form's (`agency_<id>`).
+    An agency left unmarked (no status, or an empty one) is recorded as not expected, so
+    the room need not mark a dozen agencies before saving; field names match the form's
+    (`agency_<id>`).
     """
-    meeting = recording_meeting(db, actor, meeting_id)
-    agencies = panel_agencies(meeting)
+    meeting = _open_record(db, actor, meeting_id)
+    agencies = record_agencies(db, meeting)
+    chosen = {a.id: statuses.get(a.id) or AttendanceStatus.NOT_EXPECTED.value for a in agencies}
     problems = {
         f"agency_{a.id}": f"Select whether {a.name} was present"
         for a in agencies
-        if statuses.get(a.id) not in ATTENDANCE_STATUS_NAMES
+        if chosen[a.id] not in ATTENDANCE_STATUS_NAMES
     }
     if problems:
         raise Invalid(problems)
     existing = {row.agency_id: row for row in attendance_rows(db, meeting.id)}
     summary = []
     for agency in agencies:
-        status = statuses[agency.id]
+        status = chosen[agency.id]
         row = existing.get(agency.id)
         if row is None:
             db.add(AgencyAttendance(meeting_id=meeting.id, agency_id=agency.id, status=status))
@@ -542,8 +594,8 @@ def add_attendee(
     acknowledged: bool = False,
 ) -> Attendee:
     """One named attendee of a member agency; their agency is then marked present."""
-    meeting = recording_meeting(db, actor, meeting_id)
-    agencies = {a.id: a for a in panel_agencies(meeting)}
+    meeting = _open_record(db, actor, meeting_id)
+    agencies = {a.id: a for a in record_agencies(db, meeting)}
     name, job_title = name.strip(), job_title.strip()
     problems: dict[str, str] = {}
     if not name:
@@ -592,7 +644,7 @@ def add_attendee(
 @operation
 def acknowledge_attendee(db: Session, actor: User, meeting_id: int, attendee_id: int) -> Attendee:
     """Record that an attendee accepted the confidentiality statement, and when (once)."""
-    meeting = recording_meeting(db, actor, meeting_id)
+    meeting = _open_record(db, actor, meeting_id)
     attendee = meeting_attendee(db, meeting, attendee_id)
     if not attendee.confidentiality_acknowledged:
         attendee.confidentiality_acknowledged = True
@@ -611,7 +663,7 @@ def acknowledge_attendee(db: Session, actor: User, meeting_id: int, attendee_id:
 @operation
 def remove_attendee(db: Session, actor: User, meeting_id: int, attendee_id: int) -> str:
     """Take a named attendee off the meeting; returns their name for the page."""
-    meeting = recording_meeting(db, actor, meeting_id)
+    meeting = _open_record(db, actor, meeting_id)
     attendee = meeting_attendee(db, meeting, attendee_id)
     name = attendee.name
     db.delete(attendee)
@@ -624,6 +676,29 @@ def remove_attendee(db: Session, actor: User, meeting_id: int, attendee_id: int)
         user=actor,
     )
     return name
+
+
+@operation
+def add_meeting_agency(db: Session, actor: User, meeting_id: int, *, agency_id: int) -> Agency:
+    """Ask an agency that is not on the panel to this one meeting (once): it is then
+    listed for attendance, may share information and own actions agreed here."""
+    meeting = _open_record(db, actor, meeting_id)
+    agency = db.get(Agency, agency_id) if agency_id else None
+    if agency is None or not agency.active:
+        raise Invalid({"agency_id": "Select the agency to add to this meeting"})
+    if agency.id in {a.id for a in record_agencies(db, meeting)}:
+        raise Invalid({"agency_id": f"{agency.name} is already listed for this meeting"})
+    db.add(MeetingAgency(meeting_id=meeting.id, agency_id=agency.id, added_by_id=actor.id))
+    record(
+        db,
+        "meeting_agency_added",
+        RECORD_OBJECT,
+        meeting.id,
+        f"Added agency {agency.id} to the meeting",
+        user=actor,
+    )
+    _flush_or_conflict(db)
+    return agency
 
 
 # ---- the case record --------------------------------------------------------------------
@@ -660,7 +735,12 @@ class CaseRecorded:
     """The result of saving a case: the case as saved, and the action agreed, if any."""
 
     case: CaseOnRecord
-    action: Action | None
+    actions: list[Action]
+
+    @property
+    def action(self) -> Action | None:
+        """The first action agreed (the record used to take one at a time)."""
+        return self.actions[0] if self.actions else None
 
 
 @operation
@@ -719,30 +799,33 @@ def _record_problems(
     return problems
 
 
-def _action_problems(db: Session, meeting: Meeting, action: NewAction) -> dict[str, str]:
-    """Why the new action cannot be agreed, by the record form's dotted field names."""
+def _action_problems(
+    db: Session, meeting: Meeting, action: NewAction, at: str = "action"
+) -> dict[str, str]:
+    """Why the new action cannot be agreed, by the record form's dotted field names
+    (`at` is the action's place on the form: "actions.0", "actions.1", ...)."""
     problems: dict[str, str] = {}
     if not action.description.strip():
-        problems["action.description"] = "Enter the action"
+        problems[f"{at}.description"] = "Enter the action"
     elif len(action.description) > REASON_LIMIT:
-        problems["action.description"] = f"Field cannot be longer than {REASON_LIMIT} characters."
+        problems[f"{at}.description"] = f"Field cannot be longer than {REASON_LIMIT} characters."
     if action.kind not in KIND_LABELS:
-        problems["action.kind"] = "Select the kind of action"
+        problems[f"{at}.kind"] = "Select the kind of action"
     if action.rara not in RARA_LABELS:
-        problems["action.rara"] = (
+        problems[f"{at}.rara"] = (
             "Select whether the action removes, avoids, reduces or accepts the risk"
         )
-    if action.agency_id not in {a.id for a in meeting.panel.agencies}:
-        problems["action.agency_id"] = "Select the agency that owns the action"
+    if action.agency_id not in {a.id for a in record_agencies(db, meeting)}:
+        problems[f"{at}.agency_id"] = "Select the agency that owns the action"
     if action.officer_id:
         officers = {u.id: u.agency_id for u in panel_officers(db, meeting)}
         if officers.get(action.officer_id) != action.agency_id:
-            problems["action.officer_id"] = (
+            problems[f"{at}.officer_id"] = (
                 "The named officer must work for the agency that owns the action"
             )
     problem = due_date_problem(action.due_date, uk_today())
     if problem:
-        problems["action.due_date"] = problem
+        problems[f"{at}.due_date"] = problem
     return problems
 
 
@@ -774,7 +857,9 @@ def _apply_decision(actor: User, values: CaseRecord, item: AgendaItem, referral:
     return "no decision yet"
 
 
-def _agree_action(db: Session, actor: User, case: CaseOnRecord, new: NewAction) -> Action:
+def _agree_action(
+    db: Session, actor: User, case: CaseOnRecord, new: NewAction, at: str = "action"
+) -> Action:
     """The action agreed on the case: `actions.operations.add_action` in this transaction
     (its progress entry, audit row and owners' notice), with its field errors named as
     the record form names them."""
@@ -794,7 +879,7 @@ def _agree_action(db: Session, actor: User, case: CaseOnRecord, new: NewAction) 
         )
     except Invalid as error:
         raise Invalid(
-            {f"action.{field}": problems for field, problems in error.errors.items()}
+            {f"{at}.{field}": problems for field, problems in error.errors.items()}
         ) from error
 
 
@@ -808,20 +893,29 @@ def record_case(
     version: int,
     values: CaseRecord,
     action: NewAction | None = None,
+    actions: Sequence[NewAction] = (),
 ) -> CaseRecorded:
-    """Save one case's record at the meeting (and an action agreed on it).
+    """Save one case's record at the meeting and the actions agreed on it, all or nothing.
 
-    Only the coordinator running the meeting may; a stale `version` (someone else saved
-    the case since it was loaded) raises `Conflict` and nothing is saved.
+    Only the coordinator running the meeting may, and only while the record is open
+    (`RecordLocked` once the minutes are issued). A stale `version` (someone else saved
+    the case since it was loaded) raises `Conflict` and nothing is saved. `actions` are
+    named "actions.<n>" in errors; the single `action` (older callers) "action".
     """
     case = case_on_record(db, actor, meeting_id, item_id)
     allow(case.editable)
+    check_record_open(case.meeting)
     item, referral = case.item, case.referral
+    agreed_here: list[tuple[str, NewAction]] = [(f"actions.{n}", a) for n, a in enumerate(actions)]
+    if action is not None:
+        agreed_here.insert(0, ("action", action))
+    if len(agreed_here) > ACTIONS_LIMIT:
+        raise Invalid({"actions": f"Add up to {ACTIONS_LIMIT} actions in one save"})
     infos = case_information(db, item.id)
     agencies = {a.id for a in information_agencies(db, case.meeting, infos)}
     problems = _record_problems(db, case, values, agencies)
-    if action is not None:
-        problems.update(_action_problems(db, case.meeting, action))
+    for at, new in agreed_here:
+        problems.update(_action_problems(db, case.meeting, new, at))
     if problems:
         raise Invalid(problems)
     if version != item.version:
@@ -842,9 +936,8 @@ def record_case(
     item.discussed_at = item.discussed_at or now
     item.updated_at = now  # bumps the version: a concurrent save is then refused
     _flush_or_conflict(db)
-    agreed = None
-    if action is not None:
-        agreed = _agree_action(db, actor, case, action)
+    agreed = [_agree_action(db, actor, case, new, at) for at, new in agreed_here]
+    owners = ", ".join(str(a.agency_id) for a in agreed)
     record(
         db,
         "meeting_case_recorded",
@@ -852,7 +945,13 @@ def record_case(
         referral.id,
         f"Recorded {referral.reference} at the meeting of "
         f"{format_date(case.meeting.meeting_date)}: {decision_note}"
-        + (f"; action agreed for agency {agreed.agency_id}" if agreed else ""),
+        + (
+            f"; action agreed for agency {owners}"
+            if len(agreed) == 1
+            else f"; {len(agreed)} actions agreed for agencies {owners}"
+            if agreed
+            else ""
+        ),
         user=actor,
     )
     _flush_or_conflict(db)
@@ -890,7 +989,7 @@ def mark_action_reviewed(
     db: Session, actor: User, meeting_id: int, action_id: int, *, note: str = ""
 ) -> Action:
     """Mark an earlier meeting's outstanding action reviewed at this meeting (once)."""
-    meeting = recording_meeting(db, actor, meeting_id)
+    meeting = _open_record(db, actor, meeting_id)
     action = reviewable_action(db, meeting, action_id)
     note = note.strip()
     if len(note) > 2000:
@@ -937,7 +1036,7 @@ def record_checklist_viewed(db: Session, actor: User, meeting_id: int) -> Meetin
 @operation
 def complete_record(db: Session, actor: User, meeting_id: int) -> Meeting:
     """Mark the meeting held once it has happened and every listed case has a decision."""
-    meeting = recording_meeting(db, actor, meeting_id)
+    meeting = _open_record(db, actor, meeting_id)
     if meeting.meeting_date > uk_today():
         raise Invalid(
             {"submit": "The meeting has not happened yet: complete the record on the day"}

@@ -14,10 +14,13 @@ from sqlalchemy.orm import Session
 
 from marac.accounts.models import Agency, Role, User
 from marac.actions.models import OUTSTANDING_STATUSES, Action, ActionReview
+from marac.assessments.instrument import get_instrument
+from marac.assessments.models import RiskAssessment
+from marac.assessments.scoring import suggested_level
 from marac.incidents.labels import local_strand_names, strand_summary
 from marac.incidents.models import Incident
 from marac.meetings.access import can_run_meeting, can_see_meeting, member_can_view_referral
-from marac.meetings.agenda import AgendaRow, agenda_rows, research_responses
+from marac.meetings.agenda import AgendaRow, agenda_rows, joined_referrals, research_responses
 from marac.meetings.models import (
     AgencyAttendance,
     AgendaAmendment,
@@ -27,6 +30,7 @@ from marac.meetings.models import (
     CaseInformation,
     CaseResearch,
     ItemStatus,
+    MeetingAgency,
 )
 from marac.operations import NotFound, Refused, allow
 from marac.panels.access import sits_on_panel, visible_panels
@@ -142,6 +146,7 @@ class MeetingPage:
     responded: dict[int, set[int]] = field(default_factory=dict)
     amendments: list[Row[Any]] = field(default_factory=list)
     agencies: list[Agency] = field(default_factory=list)
+    joined: dict[int, list[Referral]] = field(default_factory=dict)  # see joined_referrals
 
 
 def meeting_page(db: Session, viewer: Any, meeting_id: int) -> MeetingPage:
@@ -182,6 +187,7 @@ def meeting_page(db: Session, viewer: Any, meeting_id: int) -> MeetingPage:
         responded=responded,
         amendments=amendments,
         agencies=sorted(meeting.panel.agencies, key=lambda a: a.name),
+        joined=joined_referrals(db, meeting, rows) if rows else {},
     )
 
 
@@ -282,6 +288,30 @@ def panel_agencies(meeting: Meeting) -> list[Agency]:
     return sorted(meeting.panel.agencies, key=lambda a: a.name)
 
 
+def record_agencies(db: Session, meeting: Meeting) -> list[Agency]:
+    """The panel's member agencies and those added to this meeting, by name (one query)."""
+    added = list(
+        db.scalars(
+            select(Agency)
+            .join(MeetingAgency, MeetingAgency.agency_id == Agency.id)
+            .where(MeetingAgency.meeting_id == meeting.id)
+        )
+    )
+    members = {a.id: a for a in meeting.panel.agencies}
+    members.update({a.id: a for a in added})
+    return sorted(members.values(), key=lambda a: a.name)
+
+
+def addable_agencies(db: Session, meeting: Meeting) -> list[Agency]:
+    """Active agencies not yet listed for the meeting: who may be added to it."""
+    listed = {a.id for a in record_agencies(db, meeting)}
+    return [
+        a
+        for a in db.scalars(select(Agency).where(Agency.active).order_by(Agency.name))
+        if a.id not in listed
+    ]
+
+
 def by_id(db: Session, model: Any, ids: Any) -> dict[int, Any]:
     """Rows of `model` by id, in one query (none when no id is given)."""
     wanted = {i for i in ids if i is not None}
@@ -363,8 +393,9 @@ def case_information(db: Session, item_id: int) -> dict[int, CaseInformation]:
 def information_agencies(
     db: Session, meeting: Meeting, infos: dict[int, CaseInformation]
 ) -> list[Agency]:
-    """Agencies present (all the panel's until attendance is taken), plus any that shared."""
-    agencies = panel_agencies(meeting)
+    """Agencies marked present, plus any that already shared: only they get a box to
+    fill in, so a twelve-agency panel with four in the room shows four."""
+    agencies = record_agencies(db, meeting)
     present = set(
         db.scalars(
             select(AgencyAttendance.agency_id).where(
@@ -373,8 +404,6 @@ def information_agencies(
             )
         )
     )
-    if not present:
-        return agencies
     return [a for a in agencies if a.id in present or a.id in infos]
 
 
@@ -408,6 +437,17 @@ def panel_officers(db: Session, meeting: Meeting) -> list[User]:
     )
 
 
+@dataclass(frozen=True)
+class AssessmentSummary:
+    """The referral's risk assessment in one line: the level, the score and who endorsed."""
+
+    final_level: str | None
+    suggested_level: str | None
+    score: int | None
+    endorsed_by: str
+    endorsed_at: Any
+
+
 @dataclass
 class CaseSummary:
     """What the record page shows about a case besides the form."""
@@ -417,6 +457,31 @@ class CaseSummary:
     research: list[CaseResearch]
     actions: list[Action]
     earlier_actions: list[Action]
+    incidents: list[Incident] = field(default_factory=list)
+    assessment: AssessmentSummary | None = None
+
+
+def assessment_summary(db: Session, referral: Referral) -> AssessmentSummary | None:
+    """The level, score and endorser of the assessment that made the referral, if any."""
+    if referral.assessment_id is None:
+        return None
+    assessment = db.get(RiskAssessment, referral.assessment_id)
+    if assessment is None:
+        return None
+    try:
+        score: int | None = suggested_level(
+            get_instrument(assessment.instrument_version), assessment.answers or {}
+        ).score
+    except (KeyError, ValueError):
+        score = None  # an instrument version this build no longer knows
+    endorser = db.get(User, assessment.endorsed_by_id) if assessment.endorsed_by_id else None
+    return AssessmentSummary(
+        final_level=assessment.final_level,
+        suggested_level=assessment.suggested_level,
+        score=score,
+        endorsed_by=endorser.name if endorser else (assessment.external_endorser_name or ""),
+        endorsed_at=assessment.endorsed_at,
+    )
 
 
 def case_summary(db: Session, case: CaseOnRecord) -> CaseSummary:
@@ -428,6 +493,7 @@ def case_summary(db: Session, case: CaseOnRecord) -> CaseSummary:
             select(Incident)
             .join(ReferralIncident, ReferralIncident.incident_id == Incident.id)
             .where(ReferralIncident.referral_id == referral.id)
+            .order_by(Incident.occurred_at.desc(), Incident.id)
         )
     )
     local_names = local_strand_names(db, incidents)
@@ -453,7 +519,15 @@ def case_summary(db: Session, case: CaseOnRecord) -> CaseSummary:
             .order_by(Action.due_date, Action.id)
         )
     )
-    return CaseSummary(person, strands, research, actions, earlier_actions)
+    return CaseSummary(
+        person,
+        strands,
+        research,
+        actions,
+        earlier_actions,
+        incidents=incidents,
+        assessment=assessment_summary(db, referral),
+    )
 
 
 def earlier_outstanding(db: Session, meeting: Meeting) -> list[Action]:

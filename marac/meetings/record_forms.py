@@ -14,6 +14,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import (
     BooleanField,
+    FieldList,
     FormField,
     RadioField,
     SelectField,
@@ -33,7 +34,9 @@ ATTENDANCE_LABELS: dict[str, str] = {
     AttendanceStatus.PRESENT: "Present",
     AttendanceStatus.APOLOGIES: "Apologies",
     AttendanceStatus.ABSENT: "Absent",
+    AttendanceStatus.NOT_EXPECTED: "Not expected",
 }
+ACTIONS_LIMIT = 10
 
 RISK_LABELS: dict[str, str] = {"low": "Low", "medium": "Medium", "high": "High"}
 
@@ -62,17 +65,34 @@ def agency_field_name(agency_id: int) -> str:
 
 
 def attendance_form_class(agencies: list[Any]) -> type[AttendanceForm]:
-    """An attendance form with a present / apologies / absent choice for each agency."""
+    """An attendance form with a present / apologies / absent / not expected choice for
+    each agency; one left unmarked is saved as not expected."""
     fields = {
         agency_field_name(a.id): RadioField(
             a.name,
             widget=RadioInput(classes="govuk-radios--small govuk-radios--inline"),
             choices=choices_from(ATTENDANCE_LABELS),
-            validators=[InputRequired(f"Select whether {a.name} was present")],
+            validators=[Optional()],
         )
         for a in agencies
     }
     return type("PanelAttendanceForm", (AttendanceForm,), fields)
+
+
+class AddAgencyForm(FlaskForm):
+    """Ask an agency that is not on the panel to this meeting."""
+
+    agency_id = SelectField(
+        "Agency",
+        widget=GovSelect(),
+        coerce=int,
+        validators=[InputRequired("Select the agency to add to this meeting")],
+    )
+    submit = SubmitField("Add the agency to this meeting", widget=GovSubmitInput())
+
+    def validate_agency_id(self, field: Any) -> None:
+        if not field.data:
+            raise ValidationError("Select the agency to add to this meeting")
 
 
 class AttendeeForm(FlaskForm):
@@ -167,7 +187,12 @@ class CaseRecordForm(VersionedForm):
         filters=STRIP,
         validators=[Length(max=5000)],
     )
-    action = OptionalActionField(NewActionForm, label="Add an action agreed on this case")
+    actions = FieldList(
+        OptionalActionField(NewActionForm, label="Action agreed on this case"),
+        min_entries=1,
+        max_entries=ACTIONS_LIMIT,
+    )
+    add_action = SubmitField("Add another action", widget=GovSubmitInput())
     save = SubmitField("Save", widget=GovSubmitInput())
     save_next = SubmitField("Save and go to the next case", widget=GovSubmitInput())
 
@@ -203,6 +228,17 @@ class CaseRecordForm(VersionedForm):
                 field.errors = [*field.errors, message]
                 ok = False
         return ok
+
+    def action_forms(self) -> list[Any]:
+        """Each action fieldset's form, in order."""
+        return [entry.form for entry in self.actions]
+
+    def add_action_fieldset(self) -> bool:
+        """One more empty action fieldset (up to the limit); whether one was added."""
+        if len(self.actions) >= ACTIONS_LIMIT:
+            return False
+        self.actions.append_entry()
+        return True
 
     def information_fields(self) -> list[tuple[int, Any]]:
         """(agency id, field) for each agency's information, in the order they were added."""

@@ -1,9 +1,11 @@
 """The meeting record: attendance, each case's discussion and decision, action review.
 
 The coordinator running the meeting records it on a laptop in the room: one page per
-case, saved with one button and straight on to the next. Members of the panel's
-agencies may read the record of cases they can see (published agenda, case open), never
-change it. Every view and change is audited (the operations in `marac.meetings.operations`).
+case, the referral's summary beside the form, saved with one button (with every action
+agreed) and straight on to the next. Members of the panel's agencies may read the record
+of cases they can see (published agenda, case open), never change it. Once the minutes
+are issued the record is locked (`record_lock`): the pages say so and point to a
+correction. Every view and change is audited (the operations in `marac.meetings.operations`).
 """
 
 from __future__ import annotations
@@ -23,14 +25,17 @@ from marac.auth import require, roles_required
 from marac.db import db_session
 from marac.formatting import format_date, uk_today
 from marac.forms import show_invalid
+from marac.incidents.models import INCIDENT_TYPE_LABELS
 from marac.meetings import operations as ops
 from marac.meetings import queries
 from marac.meetings.blueprint import bp
 from marac.meetings.models import AttendanceStatus, CaseInformation, Decision
 from marac.meetings.queries import CaseOnRecord
 from marac.meetings.record_forms import (
+    ACTIONS_LIMIT,
     DECISION_LABELS,
     RISK_LABELS,
+    AddAgencyForm,
     AttendanceForm,
     AttendeeForm,
     CaseRecordForm,
@@ -40,6 +45,7 @@ from marac.meetings.record_forms import (
     attendance_form_class,
     case_record_form_class,
 )
+from marac.meetings.record_lock import RecordLocked, record_locked
 from marac.operations import Conflict, Invalid
 from marac.panels.models import Meeting
 from marac.people.models import Person
@@ -66,6 +72,13 @@ def _subject(referral: Referral, person: Person | None) -> str:
     return name
 
 
+@bp.errorhandler(RecordLocked)
+def record_locked_page(error: RecordLocked) -> tuple[str, int]:
+    """A write to a locked record: say the minutes are issued and offer a correction.
+    (The operation that refused has already rolled its transaction back.)"""
+    return render_template("meetings/record_locked.html", error=error), 409
+
+
 # ---- attendance -------------------------------------------------------------------------
 
 
@@ -87,16 +100,26 @@ def _attendee_form(agencies: list[Agency], formdata: Any = None) -> AttendeeForm
     return form
 
 
+def _add_agency_form(meeting: Meeting, formdata: Any = None) -> AddAgencyForm:
+    form = AddAgencyForm(prefix="add-agency", formdata=formdata)
+    form.agency_id.choices = [(0, "Select an agency")] + [
+        (a.id, a.name) for a in queries.addable_agencies(db_session(), meeting)
+    ]
+    return form
+
+
 def _render_attendance(
     meeting: Meeting,
     attendance: AttendanceForm | None = None,
     attendee: AttendeeForm | None = None,
     failed: Any = None,
+    add_agency: AddAgencyForm | None = None,
 ) -> str:
     db = db_session()
-    agencies = queries.panel_agencies(meeting)
+    agencies = queries.record_agencies(db, meeting)
     attendance = attendance or _attendance_form(meeting, agencies)
     attendee = attendee or _attendee_form(agencies)
+    add_agency = add_agency or _add_agency_form(meeting)
     attendees = queries.attendees(db, meeting.id)
     names = {a.id: a.name for a in agencies}
     missing = {a.agency_id for a in attendees} - set(names)
@@ -111,6 +134,9 @@ def _render_attendance(
         attendees=sorted(attendees, key=lambda a: (names.get(a.agency_id, ""), a.name, a.id)),
         agency_names=names,
         fields=[(a, attendance[agency_field_name(a.id)]) for a in agencies],
+        members={a.id for a in meeting.panel.agencies},
+        add_agency=add_agency,
+        locked=record_locked(meeting),
         form=failed,
     )
 
@@ -118,14 +144,15 @@ def _render_attendance(
 @bp.route("/<int:meeting_id>/attendance", methods=["GET", "POST"])
 @roles_required(Role.COORDINATOR)
 def attendance(meeting_id: int) -> str | Response:
-    """Each member agency present, sent apologies or absent; the named attendees."""
+    """Each agency present, sent apologies, absent or (unmarked) not expected; the named
+    attendees; agencies asked to this meeting only."""
     db = db_session()
     meeting = queries.recording_meeting(db, current_user, meeting_id)
     if request.method == "GET":
         page = _render_attendance(meeting)
         ops.record_attendance_viewed(db, current_user, meeting.id)
         return page
-    agencies = queries.panel_agencies(meeting)
+    agencies = queries.record_agencies(db, meeting)
     form = _attendance_form(meeting, agencies, request.form)
     if not form.validate_on_submit():
         return _render_attendance(meeting, attendance=form, failed=form)
@@ -135,7 +162,36 @@ def attendance(meeting_id: int) -> str | Response:
     except Invalid as error:
         show_invalid(form, error)
         return _render_attendance(meeting, attendance=form, failed=form)
-    flash("Attendance saved.", "success")
+    unmarked = sum(1 for status in statuses.values() if not status)
+    flash(
+        "Attendance saved."
+        + (
+            f" {unmarked} {'agency' if unmarked == 1 else 'agencies'} left unmarked "
+            "recorded as not expected."
+            if unmarked
+            else ""
+        ),
+        "success",
+    )
+    return redirect(url_for("meetings.attendance", meeting_id=meeting.id))
+
+
+@bp.post("/<int:meeting_id>/attendance/agencies")
+@roles_required(Role.COORDINATOR)
+def add_meeting_agency(meeting_id: int) -> str | Response:
+    """Ask an agency that is not on the panel to this meeting."""
+    db = db_session()
+    meeting = queries.recording_meeting(db, current_user, meeting_id)
+    form = _add_agency_form(meeting, request.form)
+    if not form.validate_on_submit():
+        return _render_attendance(meeting, failed=form, add_agency=form)
+    try:
+        agency = ops.add_meeting_agency(db, current_user, meeting.id, agency_id=form.agency_id.data)
+    except Invalid as error:
+        meeting = queries.recording_meeting(db, current_user, meeting_id)
+        show_invalid(form, error)
+        return _render_attendance(meeting, failed=form, add_agency=form)
+    flash(f"{agency.name} added to this meeting.", "success")
     return redirect(url_for("meetings.attendance", meeting_id=meeting.id))
 
 
@@ -145,7 +201,7 @@ def add_attendee(meeting_id: int) -> str | Response:
     """Add one named attendee; their agency is then marked present."""
     db = db_session()
     meeting = queries.recording_meeting(db, current_user, meeting_id)
-    agencies = queries.panel_agencies(meeting)
+    agencies = queries.record_agencies(db, meeting)
     form = _attendee_form(agencies, request.form)
     if not form.validate_on_submit():
         return _render_attendance(meeting, attendee=form, failed=form)
@@ -213,13 +269,20 @@ def _record_form(
     form.review_meeting_id.choices = [(0, "Select a meeting")] + [
         (m.id, format_date(m.meeting_date)) for m in later
     ]
-    officers = queries.panel_officers(db_session(), page.meeting)
-    action_form: Any = form.action.form
-    action_form.set_choices(queries.panel_agencies(page.meeting), officers)
-    action_form.today = uk_today()
-    if formdata is None:
-        action_form.officer_id.data = NO_OFFICER
+    _action_choices(form, page, fresh=formdata is None)
     return form
+
+
+def _action_choices(form: CaseRecordForm, page: CaseOnRecord, fresh: bool = False) -> None:
+    """Agencies and officers on every action fieldset (call again after adding one)."""
+    db = db_session()
+    officers = queries.panel_officers(db, page.meeting)
+    agencies = queries.record_agencies(db, page.meeting)
+    for action_form in form.action_forms():
+        action_form.set_choices(agencies, officers)
+        action_form.today = uk_today()
+        if fresh or action_form.officer_id.data is None:
+            action_form.officer_id.data = NO_OFFICER
 
 
 def _render_case(
@@ -230,11 +293,13 @@ def _render_case(
     summary = queries.case_summary(db, page)
     infos = queries.case_information(db, item.id)
     agencies = queries.information_agencies(db, meeting, infos)
-    later = queries.review_meetings(db, meeting) if page.editable else []
-    if page.editable and form is None:
+    locked = record_locked(meeting)
+    writable = page.editable and not locked
+    later = queries.review_meetings(db, meeting) if writable else []
+    if writable and form is None:
         form = _record_form(page, agencies, infos, later)
     actions, earlier_actions = summary.actions, summary.earlier_actions
-    names = {a.id: a.name for a in meeting.panel.agencies}
+    names = {a.id: a.name for a in queries.record_agencies(db, meeting)}
     owners = {a.agency_id for a in actions} | {a.agency_id for a in earlier_actions}
     names.update(
         {
@@ -259,6 +324,8 @@ def _render_case(
         subject=_subject(referral, summary.person),
         person=summary.person,
         strands=summary.strands,
+        incidents=summary.incidents,
+        assessment=summary.assessment,
         research=sorted(summary.research, key=lambda r: names.get(r.agency_id, "")),
         infos=infos,
         info_agencies=agencies,
@@ -274,7 +341,10 @@ def _render_case(
         count=len(page.items),
         record_form=form,
         form=form if failed else None,
-        editable=page.editable,
+        editable=writable,
+        runs=page.editable,
+        locked=locked,
+        can_add_action=bool(form) and len(form.actions) < ACTIONS_LIMIT,
         has_later_meetings=bool(later),
         labels={
             "risk": RISK_LABELS,
@@ -283,6 +353,7 @@ def _render_case(
             "kind": KIND_LABELS,
             "rara": RARA_LABELS,
             "status": STATUS_LABELS,
+            "incident_type": INCIDENT_TYPE_LABELS,
         },
     )
 
@@ -311,33 +382,57 @@ def _typed_record(form: CaseRecordForm) -> ops.CaseRecord:
     )
 
 
-def _typed_action(form: CaseRecordForm) -> ops.NewAction | None:
-    sub: Any = form.action.form
-    if not sub.has_any_input():
-        return None
-    return ops.NewAction(
-        description=sub.description.data or "",
-        kind=sub.kind.data or "",
-        rara=sub.rara.data or "",
-        agency_id=sub.agency_id.data or 0,
-        officer_id=sub.officer_id.data or None,
-        due_date=sub.due_date.data,
-    )
+def _typed_actions(form: CaseRecordForm) -> list[tuple[int, ops.NewAction]]:
+    """(fieldset index, action) for each fieldset with something typed in it."""
+    return [
+        (
+            n,
+            ops.NewAction(
+                description=sub.description.data or "",
+                kind=sub.kind.data or "",
+                rara=sub.rara.data or "",
+                agency_id=sub.agency_id.data or 0,
+                officer_id=sub.officer_id.data or None,
+                due_date=sub.due_date.data,
+            ),
+        )
+        for n, sub in enumerate(form.action_forms())
+        if sub.has_any_input()
+    ]
+
+
+def _renumbered(error: Invalid, indexes: list[int]) -> Invalid:
+    """The operation numbers only the typed actions; put errors on their fieldsets."""
+    errors: dict[str, list[str]] = {}
+    for name, problems in error.errors.items():
+        parts = name.split(".")
+        if parts[0] == "actions" and len(parts) > 1 and parts[1].isdigit():
+            parts[1] = str(indexes[int(parts[1])])
+        errors[".".join(parts)] = problems
+    return Invalid(errors)
 
 
 @bp.post("/<int:meeting_id>/record/<int:item_id>")
 @roles_required(Role.COORDINATOR)
 def save_case(meeting_id: int, item_id: int) -> str | Response:
-    """Save the case's record (and a new action if one was typed); on to the next case."""
+    """Save the case's record and every action typed, in one transaction; on to the next
+    case. "Add another action" re-renders with one more empty action (no script needed)."""
     db = db_session()
     page = queries.case_on_record(db, current_user, meeting_id, item_id)
     require(page.editable)
+    if record_locked(page.meeting):
+        raise RecordLocked(meeting_id=page.meeting.id)
     infos = queries.case_information(db, page.item.id)
     agencies = queries.information_agencies(db, page.meeting, infos)
     later = queries.review_meetings(db, page.meeting)
     form = _record_form(page, agencies, infos, later, request.form)
+    if form.add_action.data:
+        form.add_action_fieldset()
+        _action_choices(form, page)
+        return _render_case(page, form)
     if not form.validate_on_submit():
         return _render_case(page, form, failed=True)
+    typed = _typed_actions(form)
     try:
         version = int(form.version.data or "")
     except ValueError:
@@ -350,19 +445,27 @@ def save_case(meeting_id: int, item_id: int) -> str | Response:
             item_id,
             version=version,
             values=_typed_record(form),
-            action=_typed_action(form),
+            actions=[action for _, action in typed],
         )
     except Invalid as error:
         page = queries.case_on_record(db, current_user, meeting_id, item_id)
-        show_invalid(form, error)
+        show_invalid(form, _renumbered(error, [n for n, _ in typed]))
         return _render_case(page, form, failed=True)
     except Conflict:
         page = queries.case_on_record(db, current_user, meeting_id, item_id)
         form.show_conflict(page.item.version)
         return _render_case(page, form, failed=True)
-    page, action = saved.case, saved.action
+    page, agreed = saved.case, saved.actions
     flash(
-        f"{page.referral.reference} saved" + (" with a new action." if action else "."), "success"
+        f"{page.referral.reference} saved"
+        + (
+            " with a new action."
+            if len(agreed) == 1
+            else f" with {len(agreed)} new actions."
+            if agreed
+            else "."
+        ),
+        "success",
     )
     ids = [i.id for i, _ in page.items]
     at = ids.index(page.item.id)

@@ -27,6 +27,7 @@ from marac.meetings.models import (
     CaseInformation,
     ItemStatus,
 )
+from marac.meetings.queries import record_agencies
 from marac.meetings.record_forms import ATTENDANCE_LABELS, DECISION_LABELS, RISK_LABELS
 from marac.minutes.flagging import flags_for_referrals
 from marac.panels.access import next_meeting
@@ -284,7 +285,7 @@ def gather_minutes(session: Session, meeting: Meeting) -> MinutesContent:
             ),
             people=people[a.id],
         )
-        for a in sorted(meeting.panel.agencies, key=lambda a: a.name)
+        for a in record_agencies(session, meeting)  # members and agencies asked to it
     ]
     following = next_meeting(session, meeting.panel_id, meeting.meeting_date + timedelta(days=1))
     chair = meeting.panel.chair

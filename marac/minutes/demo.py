@@ -7,13 +7,14 @@ A second run leaves them.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marac.accounts.models import User
-from marac.db import utcnow
+from marac.db import clock_at, utcnow
+from marac.formatting import UK
 from marac.minutes.lifecycle import issue
 from marac.minutes.models import Minutes, MinutesStatus
 from marac.panels.models import Meeting, MeetingStatus, Panel
@@ -40,19 +41,23 @@ def load_minutes_demo(db: Session) -> str:
         chair = panel.chair or db.scalar(select(User).where(User.email.like("coordinator@%")))
         if chair is None:
             continue
-        approved_at = utcnow() - timedelta(days=max((today - meeting.meeting_date).days - 2, 0))
+        # Approved two days after the meeting, issued the day after (never in the future):
+        # the page, the PDFs and the notices all give the same dates.
+        issued_on = min(meeting.meeting_date + timedelta(days=3), today)
+        approved_on = min(meeting.meeting_date + timedelta(days=2), issued_on)
+        approved_at = datetime.combine(approved_on, time(16, 0), tzinfo=UK).astimezone(UTC)
+        issued_at = datetime.combine(issued_on, time(9, 30), tzinfo=UK).astimezone(UTC)
         db.add(
             Minutes(
                 meeting_id=meeting.id,
                 status=MinutesStatus.APPROVED.value,
                 approved_by_id=chair.id,
-                approved_at=approved_at,
+                approved_at=min(approved_at, utcnow()),
             )
         )
         db.flush()
-        documents += len(
-            issue(db, meeting, chair, meeting.meeting_date + timedelta(days=3), store())
-        )
+        with clock_at(min(issued_at, utcnow())):
+            documents += len(issue(db, meeting, chair, issued_on, store()))
         issued += 1
     db.flush()
     if not issued:

@@ -32,5 +32,11 @@ class CorrectionForm(VersionedForm):
     submit = SubmitField("Issue a correction", widget=GovSubmitInput())
 
 
+class StartCorrectionForm(VersionedForm):
+    """Re-opens the meeting record so a change can go into a corrected version."""
+
+    submit = SubmitField("Start a correction", widget=GovSubmitInput())
+
+
 class AgendaPdfForm(FlaskForm):
     submit = SubmitField("Prepare the agenda PDF", widget=GovSubmitInput())

@@ -175,6 +175,9 @@ def record_issue(
     minutes.issued_by_id = user.id
     minutes.issued_at = now
     session.add(minutes)
+    # The record is locked from now on; issuing a correction closes the correction.
+    meeting.minutes_issued_at = now
+    meeting.correction_open = False
     return issued
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from marac.accounts.models import User
+from marac.accounts.models import Agency, User
 from marac.audit import record
 from marac.db import utcnow
 from marac.formatting import uk_today
@@ -39,6 +39,7 @@ from marac.minutes.render import render_full_minutes
 from marac.operations import Conflict, Invalid, NotFound, allow, operation
 from marac.panels.access import runs_panel
 from marac.panels.models import Meeting
+from marac.pdfs import document_name
 from marac.storage.backends import Corrupt, StorageError, get, sha256_of, store
 
 log = logging.getLogger(__name__)
@@ -177,6 +178,35 @@ def correct_minutes(
 
 
 @operation
+def start_correction(db: Session, actor: User, meeting_id: int, *, version: int) -> Meeting:
+    """Re-open the meeting record of issued minutes for a correction: the record may
+    change again until the corrected version is issued (`lifecycle.record_issue` closes
+    the correction). Starting one already open changes nothing."""
+    meeting = meeting_of(db, meeting_id)
+    allow(lifecycle.can_issue(actor, meeting))
+    minutes = lifecycle.minutes_of(db, meeting)
+    if minutes.status != MinutesStatus.ISSUED.value:
+        raise NotFound()
+    _current(db, meeting, version)
+    if unfinished_for(db, ISSUE_JOB, OBJECT, meeting.id) is not None:
+        message = "These minutes are being issued: wait for that to finish"
+        raise Invalid({"minutes": message}, message)
+    if meeting.correction_open:
+        return meeting
+    meeting.correction_open = True
+    record(
+        db,
+        "minutes_correction_started",
+        OBJECT,
+        meeting.id,
+        f"Started a correction of version {minutes.current_version}: the meeting record is open",
+        user=actor,
+    )
+    _flush_or_conflict(db)
+    return meeting
+
+
+@operation
 def complete_issue(
     db: Session,
     actor: User,
@@ -270,6 +300,7 @@ class Download:
 
     document: IssuedDocument
     data: bytes | None
+    filename: str = "document.pdf"  # e.g. north-marac-2026-03-04-extract-ashbrook-police-v2.pdf
 
 
 def _checked_bytes(document: IssuedDocument) -> bytes:
@@ -291,6 +322,14 @@ def download_document(db: Session, actor: User, meeting_id: int, document_id: in
         raise NotFound()
     allow(lifecycle.can_download(actor, meeting, document))
     kind = "minutes" if document.kind == DocumentKind.FULL.value else "extract"
+    agency = db.get(Agency, document.agency_id) if document.agency_id else None
+    filename = document_name(
+        meeting.panel.name,
+        meeting.meeting_date.isoformat(),
+        kind,
+        agency.name if agency else "",
+        f"v{document.version_number}",
+    )
     try:
         data = _checked_bytes(document)
     except StorageError as error:
@@ -304,7 +343,7 @@ def download_document(db: Session, actor: User, meeting_id: int, document_id: in
             f"{document.id}): the stored copy is {_problem(error)}",
             user=actor,
         )
-        return Download(document, None)
+        return Download(document, None, filename)
     record(
         db,
         "minutes_downloaded",
@@ -314,7 +353,7 @@ def download_document(db: Session, actor: User, meeting_id: int, document_id: in
         f"sha256 {document.sha256[:12]})",
         user=actor,
     )
-    return Download(document, data)
+    return Download(document, data, filename)
 
 
 def _problem(error: StorageError) -> str:

@@ -24,8 +24,9 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from marac.config import PROJECT_ROOT
-from marac.formatting import format_date
+from marac.formatting import clock, format_date
 from marac.minutes.content import CONFIDENTIALITY_STATEMENT
+from marac.pdfs import write_pdf
 
 # Debian's fonts-dejavu-core (installed by `make fonts`), embedded in every PDF.
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
@@ -49,6 +50,7 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["date"] = lambda d: format_date(d) if d else "Not set"
+    env.filters["clock"] = clock  # the same "1:30pm" as the pages and emails
     env.globals.update(
         marking=MARKING,
         statement=CONFIDENTIALITY_STATEMENT,
@@ -123,8 +125,7 @@ def layout(html: str, *, font_config: Any = None) -> Any:
 def html_to_pdf(html: str, *, font_config: Any = None) -> RenderedPdf:
     """Lay out and write the PDF."""
     document = layout(html, font_config=font_config)
-    pdf = document.write_pdf()
-    assert pdf is not None
+    pdf = write_pdf(document)
     return RenderedPdf(
         pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest(), page_count=len(document.pages)
     )

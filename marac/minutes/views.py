@@ -20,10 +20,17 @@ from marac.db import db_session
 from marac.jobs.models import Job
 from marac.jobs.queries import status_of
 from marac.minutes import lifecycle, operations, queries
-from marac.minutes.forms import AgendaPdfForm, ApproveForm, CorrectionForm, IssueForm
-from marac.minutes.models import DocumentKind, MinutesStatus
+from marac.minutes.forms import (
+    AgendaPdfForm,
+    ApproveForm,
+    CorrectionForm,
+    IssueForm,
+    StartCorrectionForm,
+)
+from marac.minutes.models import MinutesStatus
 from marac.operations import Conflict, Invalid
 from marac.panels.models import Meeting, MeetingStatus
+from marac.pdfs import document_name
 
 bp = Blueprint("minutes", __name__, url_prefix="/meetings")
 
@@ -43,8 +50,8 @@ def _pdf(data: bytes, filename: str) -> Response:
     return response
 
 
-def _stem(meeting: Meeting) -> str:
-    return f"marac-{meeting.panel_id}-{meeting.meeting_date.isoformat()}"
+def _name(meeting: Meeting, what: str) -> str:
+    return document_name(meeting.panel.name, meeting.meeting_date.isoformat(), what)
 
 
 def _page(meeting_id: int, correction: CorrectionForm | None = None, status: int = 200) -> Any:
@@ -67,6 +74,7 @@ def _page(meeting_id: int, correction: CorrectionForm | None = None, status: int
             approve_form=ApproveForm(formdata=None, version=version),
             issue_form=IssueForm(formdata=None, version=version),
             correction_form=correction or CorrectionForm(formdata=None, version=version),
+            start_form=StartCorrectionForm(formdata=None, version=version),
             form=correction if correction is not None and correction.errors else None,
         ),
         status,
@@ -86,7 +94,7 @@ def preview(meeting_id: int) -> Response:
     """The draft as it would be issued today, for the coordinator to check (not stored)."""
     meeting = queries.meeting_of(db_session(), meeting_id)
     pdf = operations.preview_minutes(db_session(), current_user, meeting_id)
-    return _pdf(pdf, f"{_stem(meeting)}-draft-minutes.pdf")
+    return _pdf(pdf, _name(meeting, "draft minutes"))
 
 
 def _version(form: Any) -> int:
@@ -174,6 +182,28 @@ def correct(meeting_id: int) -> Any:
     )
 
 
+@bp.post("/<int:meeting_id>/minutes/correction")
+@roles_required(Role.COORDINATOR)
+def start_correction(meeting_id: int) -> Any:
+    """Re-open the meeting record for a correction, then go to the record to change it."""
+    meeting = queries.meeting_of(db_session(), meeting_id)
+    require(lifecycle.can_issue(current_user, meeting))
+    if lifecycle.minutes_of(db_session(), meeting).status != MinutesStatus.ISSUED.value:
+        abort(404)
+    result = _step(
+        meeting_id,
+        StartCorrectionForm(),
+        lambda version: operations.start_correction(
+            db_session(), current_user, meeting_id, version=version
+        ),
+        "Correction started: the meeting record can be changed until the corrected "
+        "version is issued",
+    )
+    if getattr(result, "status_code", 200) == 302 and meeting.correction_open:
+        return redirect(url_for("meetings.complete", meeting_id=meeting_id))
+    return result
+
+
 @bp.get("/<int:meeting_id>/minutes/jobs/<int:job_id>")
 @roles_required(*ROLES)
 def job(meeting_id: int, job_id: int) -> str:
@@ -203,13 +233,10 @@ def download(meeting_id: int, document_id: int) -> Response:
     """An issued PDF exactly as stored; refusals are 403 whatever the reason."""
     meeting = queries.meeting_of(db_session(), meeting_id)
     got = operations.download_document(db_session(), current_user, meeting_id, document_id)
-    document = got.document
     if got.data is None:
         page = render_template("minutes/unavailable.html", meeting=meeting)
         return Response(page, status=500, mimetype="text/html")
-    kind = "minutes" if document.kind == DocumentKind.FULL.value else "extract"
-    suffix = f"-agency-{document.agency_id}" if document.agency_id else ""
-    return _pdf(got.data, f"{_stem(meeting)}-{kind}{suffix}-v{document.version_number}.pdf")
+    return _pdf(got.data, got.filename)
 
 
 @bp.get("/<int:meeting_id>/agenda.pdf")
@@ -220,7 +247,7 @@ def agenda(meeting_id: int) -> Any:
     meeting = queries.meeting_of(db_session(), meeting_id)
     got = operations.download_agenda(db_session(), current_user, meeting_id)
     if got.data is not None:
-        return _pdf(got.data, f"{_stem(meeting)}-agenda.pdf")
+        return _pdf(got.data, _name(meeting, "agenda"))
     if got.failed:
         page = render_template("minutes/unavailable.html", meeting=meeting, agenda=True)
         return Response(page, status=500, mimetype="text/html")

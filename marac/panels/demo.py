@@ -8,7 +8,7 @@ meeting, so a second run only adds the cycles that have come into range since.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import time
+from datetime import date, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -88,6 +88,29 @@ def _assign_coordinator_areas(db: Session, areas: dict[str, Area]) -> int:
     return changed
 
 
+LAPSED_DEMO_AGENCY = "Stand Together Ashbrook"  # its agreement lapsed three weeks ago
+
+
+def _demo_agreements(db: Session, agencies: dict[str, Agency], today: date) -> int:
+    """Give each demo agency a signed information-sharing agreement (fictional ICO numbers),
+    one of them lapsed, so the lapse warnings show. Agencies with one already keep it."""
+    added = 0
+    for n, name in enumerate(sorted(agencies), start=1):
+        agency = agencies[name]
+        if agency.isa_version:
+            continue
+        agency.ico_registration = f"ZX9{n:05d}"
+        agency.isa_version = "2.1" if name == LAPSED_DEMO_AGENCY else "3.0"
+        if name == LAPSED_DEMO_AGENCY:
+            agency.isa_signed_on = add_months(today, -37)
+            agency.review_date = today - timedelta(days=21)
+        else:
+            agency.isa_signed_on = add_months(today, -(n % 10) - 2)
+            agency.review_date = add_months(agency.isa_signed_on, 24)
+        added += 1
+    return added
+
+
 def load_panel_demo(db: Session) -> str:
     """Add the three demo panels and their meetings where missing; return a summary."""
     areas = {a.name: a for a in db.scalars(select(Area))}
@@ -101,6 +124,7 @@ def load_panel_demo(db: Session) -> str:
     coordinators = _assign_coordinator_areas(db, areas)
     existing = {p.name: p for p in db.scalars(select(Panel))}
     today = utcnow().astimezone(UK).date()
+    agreements = _demo_agreements(db, agencies, today)
     first = add_months(today, -12 * HISTORY_YEARS)
     until = add_months(today, AHEAD_MONTHS)
     added_panels = added_meetings = 0
@@ -131,5 +155,6 @@ def load_panel_demo(db: Session) -> str:
     db.flush()
     return (
         f"Demo panels: added {added_panels} panels and {added_meetings} meetings; "
-        f"gave {coordinators} coordinators their areas."
+        f"gave {coordinators} coordinators their areas and {agreements} agencies their "
+        "information-sharing agreements."
     )

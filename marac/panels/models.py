@@ -91,7 +91,13 @@ class Meeting(Base):
     agenda_status: Mapped[str] = mapped_column(String(20), default=AgendaStatus.NOT_BUILT.value)
     agenda_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     agenda_published_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    # Why the chair published to agencies whose sharing agreement had lapsed.
+    agenda_lapsed_reason: Mapped[str] = mapped_column(Text, default="")
     record_completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The meeting record's lock: set when a version of the minutes is issued (the record
+    # then refuses changes); `correction_open` re-opens it until the corrected version is.
+    minutes_issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    correction_open: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
 

@@ -27,11 +27,12 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from marac.accounts.models import Role
 from marac.auth import require, roles_required
 from marac.db import db_session, utcnow
-from marac.formatting import uk_today
+from marac.formatting import clock, uk_today
 from marac.forms import show_invalid
 from marac.operations import Conflict, Invalid
 from marac.panels import operations, queries
 from marac.panels.access import runs_panel
+from marac.panels.agreements import lapsed_ids
 from marac.panels.calendar import build_calendar, slug
 from marac.panels.forms import (
     CancelMeetingForm,
@@ -115,6 +116,7 @@ def view(panel_id: int) -> str:
         weekdays=WEEKDAYS,
         status_labels=MEETING_STATUS_LABELS,
         runs=runs_panel(current_user, panel),
+        lapsed=lapsed_ids(panel.agencies, today),
         meeting_endpoint=_meeting_page_endpoint(),
         status_form=PanelStatusForm(formdata=None, data={"version": str(panel.version)}),
     )
@@ -315,7 +317,7 @@ def move_meeting(meeting_id: int) -> str | WerkzeugResponse:
         form.show_conflict(fresh.version)
         return _meeting_form_page(template, form, fresh)
     flash(
-        f"Meeting moved to {long_date(moved.meeting_date)} at {moved.start_time:%H:%M}.", "success"
+        f"Meeting moved to {long_date(moved.meeting_date)} at {clock(moved.start_time)}.", "success"
     )
     return redirect(url_for("panels.view", panel_id=moved.panel_id))
 

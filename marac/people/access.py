@@ -6,7 +6,9 @@ incidents", in `marac.incidents.people_access`) registers a rule here: a functio
 user returning a WHERE clause on `Person`. The rules are ORed; with none registered only
 the recorder sees a person, so a missing registration hides people, it never shows them.
 `create_app` imports every registering module, so the rules are always in place.
-One query at most, whatever the person's history.
+One query at most, whatever the person's history. A restricted person
+(marac.people.restriction) is shown only to the users their restriction lets through,
+and the roles with no case content (admin, information governance) see nobody.
 """
 
 from __future__ import annotations
@@ -14,11 +16,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, false, or_, select
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select
 from sqlalchemy.orm import Session
 
-from marac.accounts.models import Role
 from marac.people.models import Person
+from marac.people.restriction import no_case_content, shown_person
 
 PersonRule = Callable[[Any], ColumnElement[bool]]
 
@@ -37,22 +39,20 @@ def _reasons(user: Any) -> list[ColumnElement[bool]]:
 
 
 def can_view_person(session: Session, user: Any, person: Person) -> bool:
-    if user.has_role(Role.ADMIN):
+    """A reason to see the person, and not shut out by a restriction: one query."""
+    if no_case_content(user):
         return False
-    if person.created_by_id == user.id:
-        return True
-    reasons = _reasons(user)
-    if not reasons:
-        return False
-    query = select(exists().where(Person.id == person.id, or_(*reasons)))
+    query = select(exists().where(Person.id == person.id, viewable_people(user)))
     return bool(session.scalar(query))
 
 
 def viewable_people(user: Any) -> ColumnElement[bool]:
     """`can_view_person` as a WHERE clause on Person, for searches and lists."""
-    if user.has_role(Role.ADMIN):
+    if no_case_content(user):
         return false()
-    return or_(Person.created_by_id == user.id, *_reasons(user))
+    return and_(
+        or_(Person.created_by_id == user.id, *_reasons(user)), shown_person(user, Person.id)
+    )
 
 
 def viewable_person_ids(session: Session, user: Any, ids: set[int]) -> set[int]:

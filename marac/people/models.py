@@ -9,7 +9,8 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from marac.db import Base, UTCDateTime, utcnow
+from marac.db import Base, UTCDateTime, trigram_indexes, utcnow
+from marac.people.phonetic import phonetic_key
 
 
 def normalise_name(name: str) -> str:
@@ -42,11 +43,15 @@ class Person(Base):
         Index("ix_person_match", "normalised_name", "date_of_birth"),
         # Fuzzy candidates are narrowed to the same date of birth before scoring.
         Index("ix_person_dob", "date_of_birth"),
+        # The Cases search (marac.cases.search): trigram indexes for LIKE on PostgreSQL.
+        *trigram_indexes("person", "normalised_name", "phonetic_key", "address", "postcode"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     full_name: Mapped[str] = mapped_column(String(200))
     normalised_name: Mapped[str] = mapped_column(String(200))
+    # marac.people.phonetic: "Mohammed" and "Muhammad" share one; set with the name.
+    phonetic_key: Mapped[str] = mapped_column(String(200), default="")
     date_of_birth: Mapped[date | None] = mapped_column(Date)
     gender_identity: Mapped[str] = mapped_column(String(100), default="")
     address: Mapped[str] = mapped_column(Text, default="")
@@ -62,6 +67,7 @@ class Person(Base):
     def set_identity(self, full_name: str, postcode: str | None) -> None:
         self.full_name = " ".join(full_name.split())
         self.normalised_name = normalise_name(full_name)
+        self.phonetic_key = phonetic_key(full_name)
         self.postcode = normalise_postcode(postcode)
 
     def age_on(self, day: date) -> int | None:

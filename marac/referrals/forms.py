@@ -17,6 +17,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import (
     BooleanField,
+    HiddenField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -30,6 +31,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from marac.forms import STRIP, WholeNumberField, choices_from
 from marac.forms import VersionedForm as SharedVersionedForm
 from marac.people.models import normalise_postcode
+from marac.referrals.consent import LAWFUL_BASIS_LABELS, NO_CONSENT, OTHER
 from marac.referrals.models import CONSENT_LABELS, SUPPORT_STATUS_LABELS, SubjectType
 from marac.referrals.operations import DECLINE_REASONS
 
@@ -60,7 +62,93 @@ class VersionedForm(SharedVersionedForm):
     conflict_message = CONFLICT_MESSAGE
 
 
-class PartnerReferralForm(FlaskForm):
+CONSENT_REASON_HINT = (
+    "If consent was given, say how and when (optional). If it was refused, say what the "
+    "victim said. If it was not sought, say why, for example it would put them at risk."
+)
+LAWFUL_BASIS_HINT = (
+    "Sharing without consent needs a lawful basis. Most referrals to the panel rely on the "
+    "safeguarding condition."
+)
+
+
+class SharingBasisFields:
+    """The consent fields the partner form and the coordinator's screening page share."""
+
+    consent = RadioField(
+        "Has the victim consented to their information being shared with the panel?",
+        widget=GovRadioInput(),
+        choices=choices_from(CONSENT_LABELS),
+        validators=[InputRequired("Select whether the victim consented to sharing")],
+    )
+    consent_reason = TextAreaField(
+        "What the victim said, or why consent was not sought",
+        description=CONSENT_REASON_HINT,
+        widget=GovTextArea(),
+        filters=STRIP,
+        validators=[Length(max=5000)],
+    )
+    lawful_basis_code = RadioField(
+        "Lawful basis for sharing without consent",
+        description=LAWFUL_BASIS_HINT,
+        widget=GovRadioInput(),
+        choices=choices_from(LAWFUL_BASIS_LABELS),
+        # Checked below: only needed without consent, so never refused when left empty.
+        validate_choice=False,
+    )
+    lawful_basis = TextAreaField(
+        "The other lawful basis",
+        description="Name the law or condition, for example UK GDPR Article 6(1)(d) "
+        "vital interests.",
+        widget=GovTextArea(),
+        filters=STRIP,
+        validators=[Length(max=5000)],
+    )
+
+    def validate_consent_reason(self, field: Any) -> None:
+        if self.consent.data == "refused" and not field.data:  # type: ignore[attr-defined]
+            raise ValidationError("Enter what the victim said when they refused")
+        if self.consent.data == "not_sought" and not field.data:  # type: ignore[attr-defined]
+            raise ValidationError("Enter why consent was not sought")
+
+    def validate_lawful_basis_code(self, field: Any) -> None:
+        if field.data and field.data not in LAWFUL_BASIS_LABELS:
+            raise ValidationError("Select the lawful basis for sharing without consent")
+        if self.consent.data in NO_CONSENT and not field.data:  # type: ignore[attr-defined]
+            raise ValidationError("Select the lawful basis for sharing without consent")
+
+    def validate_lawful_basis(self, field: Any) -> None:
+        chosen = self.lawful_basis_code.data  # type: ignore[attr-defined]
+        if self.consent.data in NO_CONSENT and chosen == OTHER and not field.data:  # type: ignore[attr-defined]
+            raise ValidationError("Enter the other lawful basis for sharing")
+
+
+class SharingBasisForm(SharingBasisFields, VersionedForm):
+    """The coordinator records the victim's views, consent and lawful basis at screening."""
+
+    victim_views = TextAreaField(
+        "The victim's views and wishes",
+        description="What the victim wants to happen, in their own words if possible. If "
+        "they could not be asked, say why.",
+        widget=GovTextArea(),
+        filters=STRIP,
+        validators=[
+            InputRequired("Enter the victim's views and wishes, or why they are not known"),
+            Length(max=10000),
+        ],
+    )
+    submit = SubmitField("Save views, consent and lawful basis", widget=GovSubmitInput())
+
+
+class MergeForm(VersionedForm):
+    """Fold this referral into the person's other open referral (named by the page)."""
+
+    into_id = HiddenField()
+
+    submit = SubmitField("Merge into the open referral", widget=GovSubmitInput())
+
+
+class PartnerReferralForm(SharingBasisFields, FlaskForm):
     """A referral on professional judgement (DESIGN.md §3.3)."""
 
     subject_type = RadioField(
@@ -108,21 +196,6 @@ class PartnerReferralForm(FlaskForm):
         filters=STRIP,
         validators=[Length(max=10000)],
     )
-    consent = RadioField(
-        "Has the victim consented to their information being shared with the panel?",
-        description="If consent was refused or not sought, give the lawful basis for sharing.",
-        widget=GovRadioInput(),
-        choices=choices_from(CONSENT_LABELS),
-        validators=[InputRequired("Select whether the victim consented to sharing")],
-    )
-    lawful_basis = TextAreaField(
-        "Lawful basis for sharing without consent",
-        description="Needed when consent was refused or not sought. For example, to "
-        "prevent or detect crime, or to protect the victim from serious harm.",
-        widget=GovTextArea(),
-        filters=STRIP,
-        validators=[Length(max=5000)],
-    )
     needs = TextAreaField(
         "Needs",
         description="Communication needs, interpreter and language, adjustments for a "
@@ -158,10 +231,6 @@ class PartnerReferralForm(FlaskForm):
                 raise ValidationError("Enter a real postcode, like AK1 2BX")
             field.data = normal
 
-    def validate_lawful_basis(self, field: Any) -> None:
-        if self.consent.data in ("refused", "not_sought") and not field.data:
-            raise ValidationError("Enter the lawful basis for sharing without the victim's consent")
-
     def validate_support_service(self, field: Any) -> None:
         if self.support_status.data and not field.data:
             raise ValidationError("Enter the support service the victim was referred to")
@@ -176,6 +245,9 @@ class AcceptForm(VersionedForm):
         coerce=int,
         validators=[InputRequired("Select the area whose panel should hear the case")],
     )
+    # Never rendered: it carries `NoSharingBasis` to the error summary (its anchor is the
+    # page's "record the basis" message).
+    sharing_basis = HiddenField()
     submit = SubmitField("Accept the referral", widget=GovSubmitInput())
 
     def validate_area_id(self, field: Any) -> None:

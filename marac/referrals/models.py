@@ -8,7 +8,8 @@ from enum import StrEnum
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from marac.db import Base, UTCDateTime, utcnow
+from marac.db import Base, UTCDateTime, trigram_indexes, utcnow
+from marac.referrals import consent as consent_rules
 
 
 class ReferralSource(StrEnum):
@@ -33,6 +34,7 @@ class ReferralStatus(StrEnum):
     DECLINED = "declined"
     HEARD = "heard"  # discussed at a meeting, case open
     CLOSED = "closed"
+    MERGED = "merged"  # folded into the person's other open referral (`merged_into_id`)
 
 
 STATUS_LABELS: dict[str, str] = {
@@ -42,6 +44,7 @@ STATUS_LABELS: dict[str, str] = {
     ReferralStatus.DECLINED: "Declined",
     ReferralStatus.HEARD: "Heard at the panel",
     ReferralStatus.CLOSED: "Closed",
+    ReferralStatus.MERGED: "Merged into another referral",
 }
 
 OPEN_STATUSES = (
@@ -75,11 +78,7 @@ class SubjectType(StrEnum):
     LOCATION = "location"
 
 
-CONSENT_LABELS: dict[str, str] = {
-    "given": "Given",
-    "refused": "Refused",
-    "not_sought": "Not sought",
-}
+CONSENT_LABELS = consent_rules.CONSENT_LABELS
 
 SUPPORT_STATUS_LABELS: dict[str, str] = {
     "offered": "Offered",
@@ -104,6 +103,8 @@ class Referral(Base):
             postgresql_where=text(ONE_OPEN_AUTOMATIC),
             sqlite_where=text(ONE_OPEN_AUTOMATIC),
         ),
+        # The Cases search (marac.cases.search).
+        *trigram_indexes("referral", "reference", "location", "location_postcode"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -120,6 +121,8 @@ class Referral(Base):
     assessment_id: Mapped[int | None] = mapped_column(ForeignKey("risk_assessment.id"), unique=True)
     trigger_incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"), unique=True)
     previous_referral_id: Mapped[int | None] = mapped_column(ForeignKey("referral.id"))
+    # A merged referral is closed and points at the open one it went into.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("referral.id"))
     is_repeat: Mapped[bool] = mapped_column(Boolean, default=False)
     # Every trigger or partner reason, e.g. ["Endorsed high risk", "Repeat: referred ..."].
     trigger_reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -128,6 +131,11 @@ class Referral(Base):
     reasons: Mapped[str] = mapped_column(Text, default="")
     victim_views: Mapped[str] = mapped_column(Text, default="")
     consent: Mapped[str] = mapped_column(String(20), default="not_sought")
+    # Why consent was refused or not sought (or how it was given): `consent.py`.
+    consent_reason: Mapped[str] = mapped_column(Text, default="")
+    # A `consent.LAWFUL_BASIS_LABELS` code when shared without consent; "" until recorded.
+    lawful_basis_code: Mapped[str] = mapped_column(String(30), default="")
+    # The words of "another lawful basis" (and what older records and imports said).
     lawful_basis: Mapped[str] = mapped_column(Text, default="")
     needs: Mapped[str] = mapped_column(Text, default="")
     support_status: Mapped[str] = mapped_column(String(20), default="")

@@ -25,11 +25,13 @@ from marac.incidents.models import Incident
 from marac.operations import Conflict, Invalid, NotFound, allow, operation
 from marac.people.access import can_view_person
 from marac.people.models import Person, normalise_postcode
+from marac.referrals import consent as consent_rules
 from marac.referrals import notices
 from marac.referrals.access import SCREENABLE_STATUSES, can_screen_referral
 from marac.referrals.areas import area_for_postcode
 from marac.referrals.models import (
     CONSENT_LABELS,
+    OPEN_STATUSES,
     STATUS_LABELS,
     SUPPORT_STATUS_LABELS,
     Referral,
@@ -60,7 +62,7 @@ DECLINE_REASONS: dict[str, str] = {
     "criteria": "Does not meet the criteria for this MARAC",
     "other": "Another reason",
 }
-NO_CONSENT = ("refused", "not_sought")
+NO_CONSENT = consent_rules.NO_CONSENT
 # The longest each free-text answer may be (the form's limits too).
 LIMITS: dict[str, int] = {
     "location": 2000,
@@ -68,6 +70,7 @@ LIMITS: dict[str, int] = {
     "reasons": 10000,
     "victim_views": 10000,
     "lawful_basis": 5000,
+    "consent_reason": 5000,
     "needs": 5000,
     "support_service": 200,
 }
@@ -81,6 +84,18 @@ class AlreadyScreened(Conflict):
             f"{referral.reference} has already been screened: it is "
             f"{STATUS_LABELS[referral.status].lower()}."
         )
+
+
+class NoSharingBasis(Invalid):
+    """An automatic referral reached acceptance with no record of consent or lawful basis."""
+
+    MESSAGE = (
+        "Record the victim's views, their consent and, without consent, the lawful basis "
+        "for sharing before you accept this referral"
+    )
+
+    def __init__(self) -> None:
+        super().__init__({"sharing_basis": self.MESSAGE}, self.MESSAGE)
 
 
 class NotWaitingForInformation(Conflict):
@@ -103,6 +118,8 @@ class PartnerReferral:
     victim_views: str = ""
     lawful_basis: str = ""
     needs: str = ""
+    consent_reason: str = ""
+    lawful_basis_code: str = ""
     support_status: str = ""
     support_service: str = ""
 
@@ -121,8 +138,15 @@ def _content_errors(details: PartnerReferral) -> tuple[dict[str, str], str]:
         errors["reasons"] = "Enter why you are referring this case to the MARAC"
     if details.consent not in CONSENT_LABELS:
         errors["consent"] = "Select whether the victim consented to sharing"
-    elif details.consent in NO_CONSENT and not details.lawful_basis.strip():
-        errors["lawful_basis"] = "Enter the lawful basis for sharing without the victim's consent"
+    elif details.consent in NO_CONSENT:
+        code = details.lawful_basis_code
+        if code and code not in consent_rules.LAWFUL_BASIS_LABELS:
+            errors["lawful_basis_code"] = "Select the lawful basis for sharing without consent"
+        elif code in ("", consent_rules.OTHER) and not details.lawful_basis.strip():
+            # A sender (a spreadsheet, an older form) may give its basis in words only.
+            errors["lawful_basis"] = (
+                "Enter the lawful basis for sharing without the victim's consent"
+            )
     is_location = details.subject_type == SubjectType.LOCATION
     if is_location and not details.location.strip():
         errors["location"] = "Enter the address or a description of the location"
@@ -166,6 +190,13 @@ def _endorsed_level(db: Session, incidents: list[Incident]) -> str | None:
     for value in levels:
         level = higher_level(level, value)
     return level
+
+
+def _partner_basis_code(details: PartnerReferral) -> str:
+    """The coded basis of a partner referral: words alone count as "another lawful basis"."""
+    if details.consent not in NO_CONSENT:
+        return ""
+    return details.lawful_basis_code or consent_rules.OTHER
 
 
 def may_refer(actor: User) -> bool:
@@ -234,7 +265,11 @@ def refer_case(
         reasons=details.reasons.strip(),
         victim_views=details.victim_views.strip(),
         consent=consent,
-        lawful_basis=details.lawful_basis.strip() if consent != "given" else "",
+        consent_reason=details.consent_reason.strip(),
+        lawful_basis_code=_partner_basis_code(details),
+        lawful_basis=details.lawful_basis.strip()
+        if _partner_basis_code(details) == consent_rules.OTHER
+        else "",
         needs=details.needs.strip(),
         support_status=details.support_status or "",
         support_service=details.support_service.strip() if details.support_status else "",
@@ -298,6 +333,9 @@ def accept_referral(
     area = db.get(Area, area_id) if area_id else None
     if area is None or not area.active:
         raise Invalid({"area_id": "Select the area whose panel should hear the case"})
+    # A partner states consent when referring; an automatic referral arrives with none.
+    if referral.source != ReferralSource.PARTNER and not consent_rules.is_recorded(referral):
+        raise NoSharingBasis()
     old_area = referral.area_id
     referral.area_id = area.id
     _screened(referral, actor, ReferralStatus.ACCEPTED)
@@ -391,6 +429,140 @@ def add_information(
     )
     _flush_or_conflict(db)
     return referral
+
+
+# ---- the victim's views, consent and the lawful basis ---------------------------------------
+
+
+def may_record_sharing_basis(actor: User, referral: Referral) -> bool:
+    """The coordinators of the referral's area, while the case is open."""
+    return (
+        actor.has_role(Role.COORDINATOR)
+        and can_screen_referral(actor, referral)
+        and referral.status in OPEN_STATUSES
+    )
+
+
+@operation
+def record_sharing_basis(
+    db: Session,
+    actor: User,
+    referral_id: int,
+    *,
+    version: int,
+    basis: consent_rules.SharingBasis,
+) -> Referral:
+    """Record what the victim said, whether they consented and, if not, the lawful basis."""
+    referral = db.get(Referral, referral_id)
+    if referral is None:
+        raise NotFound()
+    allow(may_record_sharing_basis(actor, referral))
+    errors = consent_rules.basis_errors(basis)
+    if errors:
+        raise Invalid(errors)
+    if version != referral.version:
+        raise Conflict()
+    clean = consent_rules.cleaned(basis)
+    referral.victim_views = clean.victim_views
+    referral.consent = clean.consent
+    referral.consent_reason = clean.consent_reason
+    referral.lawful_basis_code = clean.lawful_basis_code
+    referral.lawful_basis = clean.lawful_basis
+    summary = f"{referral.reference}: consent {CONSENT_LABELS[clean.consent].lower()}"
+    if clean.lawful_basis_code:
+        summary += f"; lawful basis {consent_rules.LAWFUL_BASIS_SHORT[clean.lawful_basis_code]}"
+    record(db, "referral_sharing_basis_recorded", OBJECT, referral.id, summary, user=actor)
+    _flush_or_conflict(db)
+    return referral
+
+
+# ---- one person, one open case ---------------------------------------------------------------
+
+
+class CannotMerge(Conflict):
+    """The referral to merge into is no longer open, or is not the same person's."""
+
+
+def other_open_referral(db: Session, referral: Referral) -> Referral | None:
+    """The same person's other open referral, the one a new referral could merge into."""
+    if referral.person_id is None:
+        return None
+    return db.scalar(
+        select(Referral)
+        .where(
+            Referral.person_id == referral.person_id,
+            Referral.id != referral.id,
+            Referral.status.in_(OPEN_STATUSES),
+        )
+        .order_by(Referral.created_at.asc(), Referral.id.asc())
+        .limit(1)
+    )
+
+
+@operation
+def merge_referral(
+    db: Session, actor: User, referral_id: int, *, version: int, into_id: int
+) -> Referral:
+    """Fold a referral waiting for screening into the person's other open referral.
+
+    Its reasons and incidents join the open one; it is closed as merged and points at it,
+    so the person has one case at the panel. Returns the referral merged into.
+    """
+    referral = _screenable(db, actor, referral_id, version)
+    into = db.get(Referral, into_id)
+    if into is None:
+        raise NotFound()
+    allow(can_screen_referral(actor, into))
+    if (
+        into.id == referral.id
+        or into.person_id is None
+        or into.person_id != referral.person_id
+        or into.status not in OPEN_STATUSES
+    ):
+        raise CannotMerge(
+            f"{referral.reference} cannot be merged into {into.reference}: it is not the "
+            "same person's open referral any more."
+        )
+    reasons = list(into.trigger_reasons or [])
+    for reason in referral.trigger_reasons or []:
+        merged = f"{reason} (from {referral.reference})"
+        if merged not in reasons:
+            reasons.append(merged)
+    into.trigger_reasons = reasons
+    if referral.reasons.strip():
+        into.reasons = (
+            f"{into.reasons}\n\nFrom {referral.reference}:\n{referral.reasons.strip()}"
+        ).strip()
+    into.risk_level = higher_level(into.risk_level, referral.risk_level)
+    linked = set(
+        db.scalars(
+            select(ReferralIncident.incident_id).where(ReferralIncident.referral_id == into.id)
+        )
+    )
+    moved = [
+        incident_id
+        for incident_id in db.scalars(
+            select(ReferralIncident.incident_id).where(ReferralIncident.referral_id == referral.id)
+        )
+        if incident_id not in linked
+    ]
+    for incident_id in moved:
+        db.add(ReferralIncident(referral_id=into.id, incident_id=incident_id))
+    _screened(referral, actor, ReferralStatus.MERGED)
+    referral.merged_into_id = into.id
+    referral.closed_at = referral.screened_at
+    referral.closed_by_id = actor.id
+    referral.closure_reason = f"Merged into {into.reference}"
+    record(
+        db, "referral_merged", OBJECT, referral.id,
+        f"Merged {referral.reference} into {into.reference}", user=actor,
+    )  # fmt: skip
+    record(
+        db, "referral_merged_into", OBJECT, into.id,
+        f"{referral.reference} merged in: {len(moved)} incident(s) added", user=actor,
+    )  # fmt: skip
+    _flush_or_conflict(db)
+    return into
 
 
 # ---- an area's trigger settings (admins) ----------------------------------------------------

@@ -18,6 +18,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from marac.accounts.models import Agency, Area, Role, User
+from marac.assessments.access import can_view_assessment
+from marac.assessments.instrument import get_instrument
+from marac.assessments.models import RiskAssessment
+from marac.assessments.scoring import ScoringResult, suggested_level
 from marac.audit import record
 from marac.audit.models import AuditEvent
 from marac.db import utcnow
@@ -28,6 +32,8 @@ from marac.operations import NotFound, allow, operation
 from marac.pagination import Page, paginate
 from marac.people.access import can_view_person
 from marac.people.models import Person
+from marac.people.restriction import shown_person
+from marac.referrals import consent as consent_rules
 from marac.referrals.access import (
     SCREENABLE_STATUSES,
     can_screen_referral,
@@ -36,6 +42,7 @@ from marac.referrals.access import (
     coordinator_scope,
     hidden_references,
     redact_references,
+    viewable_referrals,
 )
 from marac.referrals.models import (
     Referral,
@@ -44,7 +51,14 @@ from marac.referrals.models import (
     ScreeningVisit,
     TriggerSettings,
 )
-from marac.referrals.operations import OBJECT, TRIGGER_FIELDS, may_refer, trigger_defaults
+from marac.referrals.operations import (
+    OBJECT,
+    TRIGGER_FIELDS,
+    may_record_sharing_basis,
+    may_refer,
+    other_open_referral,
+    trigger_defaults,
+)
 from marac.referrals.triggers import UNHEARD_STATUSES
 
 T = TypeVar("T")
@@ -58,6 +72,9 @@ HISTORY_ACTIONS: dict[str, str] = {
     "referral_declined": "Declined",
     "referral_more_info_requested": "More information requested",
     "referral_info_added": "More information added by the referrer",
+    "referral_sharing_basis_recorded": "Views, consent and lawful basis recorded",
+    "referral_merged": "Merged into another referral",
+    "referral_merged_into": "Another referral merged into this one",
 }
 
 
@@ -100,10 +117,13 @@ def ordered_queue(query: Select[Any]) -> Select[Any]:
 
 @operation
 def own_referrals(db: Session, viewer: User, page_number: int | None) -> ReferralList:
-    """The referrals the viewer made (automatic ones name them as the assessor)."""
+    """The referrals the viewer made (automatic ones name them as the assessor).
+
+    A referral of a person restricted from the viewer is left out (marac.people.restriction).
+    """
     query = (
         select(Referral)
-        .where(Referral.referrer_id == viewer.id)
+        .where(Referral.referrer_id == viewer.id, shown_person(viewer, Referral.person_id))
         .order_by(Referral.created_at.desc(), Referral.id.desc())
     )
     listed = _listed(db, query, page_number)
@@ -292,6 +312,55 @@ def viewed_referral(db: Session, viewer: User, referral: Referral) -> None:
     record(db, "referral_viewed", OBJECT, referral.id, f"Viewed {referral.reference}", user=viewer)
 
 
+@dataclass(frozen=True)
+class Evidence:
+    """The endorsed assessment behind an automatic referral, as the screener reads it."""
+
+    assessment: RiskAssessment
+    scoring: ScoringResult
+    critical: list[str]  # the critical answers and high diagnostics that suggested high
+    assessor: str
+    endorser: str
+    agency: str
+
+
+def assessment_evidence(db: Session, viewer: User, referral: Referral) -> Evidence | None:
+    """The assessment a referral came from, if there is one and the viewer may read it.
+
+    A panel member reads the case but not the assessment itself (the assessor's agency,
+    its supervisors and the area's coordinators do).
+    """
+    if referral.assessment_id is None:
+        return None
+    assessment = db.get(RiskAssessment, referral.assessment_id)
+    if assessment is None:
+        return None
+    incident = db.get(Incident, assessment.incident_id) if assessment.incident_id else None
+    if not can_view_assessment(viewer, assessment, incident.area_id if incident else None):
+        return None
+    scoring = suggested_level(get_instrument(assessment.instrument_version), assessment.answers)
+    names = by_id(db, User, (assessment.assessor_id, assessment.endorsed_by_id))
+    agency = db.get(Agency, assessment.agency_id)
+    endorser = names.get(assessment.endorsed_by_id or 0)
+    return Evidence(
+        assessment=assessment,
+        scoring=scoring,
+        critical=[r for r in scoring.reasons if not r.startswith("Score ")],
+        assessor=names[assessment.assessor_id].name if assessment.assessor_id in names else "",
+        endorser=assessment.external_endorser_name or (endorser.name if endorser else ""),
+        agency=agency.name if agency else "",
+    )
+
+
+def sharing_basis_page(db: Session, viewer: User, referral_id: int) -> Referral:
+    """The referral whose views, consent and basis the viewer is about to record."""
+    referral = db.get(Referral, referral_id)
+    if referral is None:
+        raise NotFound()
+    allow(may_record_sharing_basis(viewer, referral))
+    return referral
+
+
 def _days_waiting(referral: Referral, now: datetime) -> int:
     return max(0, (now - referral.created_at).days)
 
@@ -330,7 +399,22 @@ def referral_page(db: Session, viewer: User, referral: Referral, now: datetime) 
     )
     # Reasons may name an earlier referral ("Repeat: previous MARAC referral CM-...").
     hidden = hidden_references(db, viewer, referral.trigger_reasons or [])
+    can_screen = can_screen_referral(viewer, referral) and referral.status in SCREENABLE_STATUSES
+    # The person's other open case, offered to merge into (the screener sees both).
+    other_open = other_open_referral(db, referral) if can_screen else None
+    if other_open is not None and not can_screen_referral(viewer, other_open):
+        other_open = None
+    merged_into = db.get(Referral, referral.merged_into_id) if referral.merged_into_id else None
     return {
+        "evidence": assessment_evidence(db, viewer, referral),
+        "basis_recorded": consent_rules.is_recorded(referral),
+        "basis_words": consent_rules.basis_words(referral),
+        "basis_not_recorded": consent_rules.NOT_RECORDED,
+        "can_record_basis": may_record_sharing_basis(viewer, referral),
+        "other_open": other_open,
+        "merged_into": merged_into
+        if merged_into is not None and can_view_referral(viewer, merged_into, db)
+        else None,
         "reasons": [redact_references(r, hidden) for r in referral.trigger_reasons or []],
         "sees_subject": can_see_subject(db, viewer, referral, person),
         "referral": referral,
@@ -346,8 +430,7 @@ def referral_page(db: Session, viewer: User, referral: Referral, now: datetime) 
         "agency": agency,
         "history": history,
         "history_labels": HISTORY_ACTIONS,
-        "can_screen": can_screen_referral(viewer, referral)
-        and referral.status in SCREENABLE_STATUSES,
+        "can_screen": can_screen,
         "can_reply": referral.status == ReferralStatus.MORE_INFO
         and referral.referrer_id == viewer.id,
         "days_waiting": _days_waiting(referral, now),
@@ -388,3 +471,15 @@ def area_triggers(db: Session, viewer: User, area_id: int) -> AreaTriggers:
         else trigger_defaults()
     )
     return AreaTriggers(area=area, values=values, saved=settings is not None)
+
+
+def incident_referrals(db: Session, viewer: User, incident_id: int) -> list[Referral]:
+    """The referrals about an incident that the viewer may open (the incident page)."""
+    return list(
+        db.scalars(
+            select(Referral)
+            .join(ReferralIncident, ReferralIncident.referral_id == Referral.id)
+            .where(ReferralIncident.incident_id == incident_id, viewable_referrals(viewer))
+            .order_by(Referral.created_at.desc(), Referral.id.desc())
+        )
+    )

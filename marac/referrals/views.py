@@ -8,6 +8,8 @@ or redirects; the rules (who may, what a referral must say, stale versions) live
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -19,10 +21,11 @@ from marac.formatting import format_date
 from marac.forms import show_invalid
 from marac.incidents.models import INCIDENT_TYPE_LABELS, Incident
 from marac.inputs import id_arg
-from marac.operations import Invalid
+from marac.operations import Conflict, Invalid
 from marac.referrals import operations, queries
 from marac.referrals.blueprint import bp
-from marac.referrals.forms import PartnerReferralForm
+from marac.referrals.consent import SharingBasis
+from marac.referrals.forms import PartnerReferralForm, SharingBasisForm
 from marac.referrals.labels import page_labels
 from marac.referrals.needs import needs_from_person
 
@@ -60,6 +63,17 @@ def index() -> str:
     )
 
 
+@bp.app_template_global("incident_referrals")
+def incident_referrals(incident_id: int) -> list[tuple[Any, str]]:
+    """The incident page's referrals and their status in words (incidents sit below
+    referrals, so the page asks here)."""
+    statuses = page_labels()["status"]
+    return [
+        (r, statuses.get(r.status, r.status))
+        for r in queries.incident_referrals(db_session(), current_user, incident_id)
+    ]
+
+
 # ---- partner referral -------------------------------------------------------------------
 
 
@@ -73,6 +87,8 @@ def _partner_referral(form: PartnerReferralForm) -> operations.PartnerReferral:
         location_postcode=form.location_postcode.data or "",
         victim_views=form.victim_views.data or "",
         lawful_basis=form.lawful_basis.data or "",
+        consent_reason=form.consent_reason.data or "",
+        lawful_basis_code=form.lawful_basis_code.data or "",
         needs=form.needs.data or "",
         support_status=form.support_status.data or "",
         support_service=form.support_service.data or "",
@@ -118,6 +134,56 @@ def new() -> str | Response:
         open_referral=start.open_referral,
         has_open_referral=start.has_open_referral,
         can_view_incident_page="incidents.view" in current_app.view_functions,
+    )
+
+
+# ---- the victim's views, consent and lawful basis (screening) ---------------------------
+
+
+def _version_of(form: SharingBasisForm) -> int:
+    try:
+        return int(form.version.data or "")
+    except ValueError:
+        return -1
+
+
+@bp.route("/<int:referral_id>/sharing-basis", methods=["GET", "POST"])
+@roles_required(Role.COORDINATOR)
+def sharing_basis(referral_id: int) -> str | Response:
+    """Record the victim's views, consent and, without consent, the lawful basis."""
+    db = db_session()
+    referral = queries.sharing_basis_page(db, current_user, referral_id)
+    form = SharingBasisForm()
+    if request.method == "GET":
+        form.version.data = str(referral.version)
+        form.victim_views.data = referral.victim_views
+        # An automatic referral's "not sought" is a default, not an answer: ask afresh.
+        recorded = referral.consent_reason or referral.lawful_basis_code
+        form.consent.data = referral.consent if recorded or referral.consent == "given" else None
+        form.consent_reason.data = referral.consent_reason
+        form.lawful_basis_code.data = referral.lawful_basis_code or None
+        form.lawful_basis.data = referral.lawful_basis
+    elif form.validate_on_submit():
+        basis = SharingBasis(
+            victim_views=form.victim_views.data or "",
+            consent=form.consent.data or "",
+            consent_reason=form.consent_reason.data or "",
+            lawful_basis_code=form.lawful_basis_code.data or "",
+            lawful_basis=form.lawful_basis.data or "",
+        )
+        try:
+            operations.record_sharing_basis(
+                db, current_user, referral.id, version=_version_of(form), basis=basis
+            )
+        except Conflict:  # the operation rolled back; show the latest version
+            form.show_conflict(queries.sharing_basis_page(db, current_user, referral_id).version)
+        except Invalid as error:
+            show_invalid(form, error)
+        else:
+            flash(f"Views, consent and lawful basis recorded for {referral.reference}.", "success")
+            return redirect(url_for("referrals.view", referral_id=referral.id, _anchor="consent"))
+    return render_template(
+        "referrals/sharing_basis.html", form=form, referral=referral, labels=page_labels()
     )
 
 

@@ -12,10 +12,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marac.accounts.models import Area, User
-from marac.db import utcnow
+from marac.audit import record
+from marac.db import clock_at, utcnow
 from marac.incidents.models import Incident, IncidentStrand, Perpetrator
 from marac.people.models import Person
-from marac.referrals.models import Referral, ReferralIncident, ReferralSource, SubjectType
+from marac.referrals.models import (
+    Referral,
+    ReferralIncident,
+    ReferralSource,
+    ReferralStatus,
+    SubjectType,
+)
 from marac.referrals.triggers import save_with_reference
 
 MARKER = "Kyle Brannigan"  # the estate's perpetrator: present means the demo is loaded
@@ -103,7 +110,34 @@ def _refer(
     save_with_reference(db, referral, when)
     for incident in incidents:
         db.add(ReferralIncident(referral_id=referral.id, incident_id=incident.id))
+    with clock_at(when):
+        record(
+            db,
+            "referral_created",
+            "referral",
+            referral.id,
+            f"{referral.reference}: partner referral about {len(incidents)} "
+            f"{'incident' if len(incidents) == 1 else 'incidents'}; area {area.name}"
+            + ("; repeat" if referral.is_repeat else ""),
+            user=officer,
+        )
     return referral
+
+
+def _accept(db: Session, referral: Referral, coordinator: User, when: datetime) -> None:
+    """Screened and accepted by the area's coordinator, with the history saying so."""
+    referral.status = ReferralStatus.ACCEPTED.value
+    referral.screened_by_id = coordinator.id
+    referral.screened_at = when
+    with clock_at(when):
+        record(
+            db,
+            "referral_accepted",
+            "referral",
+            referral.id,
+            f"Accepted {referral.reference} for the panel",
+            user=coordinator,
+        )
 
 
 def load_repeat_demo(db: Session) -> str:
@@ -114,7 +148,8 @@ def load_repeat_demo(db: Session) -> str:
     users = {u.email.split("@")[0]: u for u in db.scalars(select(User))}
     north, central = areas.get("Ashbrook North"), areas.get("Ashbrook Central")
     officer = users.get("police.referrer")
-    if north is None or central is None or officer is None:
+    coordinator = users.get("coordinator")
+    if north is None or central is None or officer is None or coordinator is None:
         return "Repeat tracking demo: skipped (the demo borough is missing)."
     now = utcnow()
 
@@ -122,7 +157,7 @@ def load_repeat_demo(db: Session) -> str:
     kyle = _person(db, MARKER, date(1988, 9, 14), "Larkfield Walk", "AK2 7LG")
     for n, (name, dob, address, postcode) in enumerate(HOUSEHOLDS):
         victim = _person(db, name, dob, address, postcode)
-        when = now - timedelta(days=20 + 9 * n)
+        when = now - timedelta(days=8 + 9 * n)
         incident = _incident(
             db,
             victim,
@@ -134,15 +169,17 @@ def load_repeat_demo(db: Session) -> str:
             "Racist abuse shouted at the door by a neighbour; eggs thrown at the window.",
             kyle,
         )
-        _refer(
+        referral = _refer(
             db,
             north,
             officer,
             when + timedelta(days=1),
             [incident],
-            f"Third household on the {ESTATE} targeted by the same neighbour.",
+            f"Household {3 - n} of three on the {ESTATE} targeted by the same neighbour.",
             victim,
         )
+        if n:  # the earlier two were screened within days; the newest waits
+            _accept(db, referral, coordinator, when + timedelta(days=3))
 
     # A hotspot: four incidents against different people outside one parade of shops.
     place, postcode = HOTSPOT
@@ -185,19 +222,31 @@ def load_repeat_demo(db: Session) -> str:
         "AK1 1BS",
         "Spat at and told to go home.",
     )
-    _refer(db, north, officer, now - timedelta(days=298), [first], "Frightened to go out.", mirela)
+    earlier = _refer(
+        db, north, officer, now - timedelta(days=298), [first], "Frightened to go out.", mirela
+    )
+    _accept(db, earlier, coordinator, now - timedelta(days=296))
     again = _incident(
         db,
         mirela,
         central,
         officer,
-        now - timedelta(days=12),
+        now - timedelta(days=7),
         "Riverside path",
         "AK5 3RP",
         "Followed and threatened on the way home.",
     )
     _refer(
-        db, central, officer, now - timedelta(days=11), [again], "Second area, same victim.", mirela
+        db,
+        central,
+        officer,
+        now - timedelta(days=6),
+        [again],
+        "Referred before in Ashbrook North; now targeted again after moving to Central.",
+        mirela,
+        previous_referral_id=earlier.id,
+        is_repeat=True,
+        trigger_reasons=[f"Repeat: referred before as {earlier.reference}"],
     )
 
     # A near-duplicate for the coordinator to merge (a misspelt surname, same birthday).

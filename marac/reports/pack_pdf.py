@@ -15,14 +15,15 @@ from typing import Any
 from flask import current_app
 from sqlalchemy.orm import Session
 
+from marac.pdfs import write_pdf
 from marac.reports.queries import Scope, dashboard
-from marac.reports.tables import tables
+from marac.reports.tables import published, tables
 
 
 def pack_html(session: Session, scope: Scope) -> str:
     """The pack's HTML, rendered without a request (the job has none)."""
     template = current_app.jinja_env.get_template("reports/pack.html")
-    return template.render(scope=scope, tables=tables(dashboard(session, scope)))
+    return template.render(scope=scope, tables=published(tables(dashboard(session, scope))))
 
 
 def fingerprint(html: str) -> str:
@@ -56,6 +57,4 @@ def html_to_pdf(html: str) -> tuple[bytes, int]:
     from weasyprint import HTML
 
     document = HTML(string=html).render()
-    pdf = document.write_pdf()
-    assert pdf is not None
-    return pdf, len(document.pages)
+    return write_pdf(document), len(document.pages)

@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Date, case, cast, distinct, exists, func, select, union_all
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from marac.accounts.models import Agency, Area
@@ -355,30 +355,29 @@ def time_to_hearing(session: Session, scope: Scope) -> HearingWait:
     borough), and the median and 90th percentile are taken in Python: SQLite has no
     percentile function and the answer must not depend on the database.
     """
-    earlier_item = aliased(AgendaItem)
-    earlier_meeting = aliased(Meeting)
-    heard_before = (
-        exists()
-        .where(
-            earlier_item.referral_id == AgendaItem.referral_id,
-            earlier_item.discussed_at.is_not(None),
-            earlier_meeting.id == earlier_item.meeting_id,
-            earlier_meeting.meeting_date < scope.start,
-        )
-        .correlate(AgendaItem)
-    )
-    # Hearings in the period, of cases not heard before it: the meeting-date index keeps
-    # this to the period's meetings however long the history is.
-    first = (
-        select(AgendaItem.referral_id, func.min(Meeting.meeting_date).label("heard_on"))
+    # The referrals heard in the period (the meeting-date index keeps this to the
+    # period's meetings), then all the hearings of just those referrals (the referral
+    # index): a case whose earliest hearing falls in the period was first heard in it.
+    # Both steps follow the period, not the whole history.
+    heard_in_period = (
+        select(AgendaItem.referral_id)
         .join(Meeting, Meeting.id == AgendaItem.meeting_id)
         .where(
             AgendaItem.discussed_at.is_not(None),
             Meeting.meeting_date >= scope.start,
             Meeting.meeting_date <= scope.end,
-            ~heard_before,
+        )
+    )
+    first = (
+        select(AgendaItem.referral_id, func.min(Meeting.meeting_date).label("heard_on"))
+        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+        .where(
+            AgendaItem.discussed_at.is_not(None),
+            AgendaItem.referral_id.in_(heard_in_period),
+            Meeting.meeting_date <= scope.end,
         )
         .group_by(AgendaItem.referral_id)
+        .having(func.min(Meeting.meeting_date) >= scope.start)
         .subquery()
     )
     started = func.coalesce(RiskAssessment.endorsed_at, Referral.created_at)

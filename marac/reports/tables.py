@@ -1,15 +1,17 @@
 """The dashboard's figures as plain tables: one shape for the page, the CSV and the pack.
 
 Tables hold counts and their labels only, never names or addresses, so any of them can
-leave the system; `suppress` hides small numbers in what goes to the partnership.
+leave the system; `published` applies small-number disclosure control
+(`marac.reports.disclosure`) to what goes to the partnership.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from marac.referrals.models import SOURCE_LABELS
+from marac.reports.disclosure import Sheet, protect, share_shown, shown
 from marac.reports.queries import Dashboard, Scope
 from marac.spreadsheet import csv_text
 
@@ -24,6 +26,20 @@ def suppress(count: int) -> str:
     if 0 < count < 5:
         return SMALL_NUMBER
     return str(count)
+
+
+@dataclass(frozen=True)
+class Share:
+    """A percentage cell that remembers its part and whole, so publication can judge it."""
+
+    part: int
+    whole: int
+
+    def __str__(self) -> str:
+        return _pct(self.part, self.whole)
+
+
+Cell = str | int | Share
 
 
 def last_quarter(today: date) -> tuple[date, date]:
@@ -48,13 +64,13 @@ class Table:
     title: str
     scope: Scope
     headings: list[str]
-    rows: list[list[str | int]]
+    rows: list[list[Cell]]
     note: str = ""
     chart: bool = True  # a bar chart of the last column makes sense
 
     def csv(self, suppressed: bool = False) -> str:
         """The table as CSV; names typed by users cannot become spreadsheet formulas."""
-        rows: list[list[str | int]] = [
+        rows: list[list[Cell]] = [
             [self.title],
             ["Area", self.scope.area_label],
             ["Period", self.scope.period_label],
@@ -67,7 +83,7 @@ class Table:
         return csv_text(rows)
 
 
-def _cells(row: list[str | int], suppressed: bool) -> list[str | int]:
+def _cells(row: list[Cell], suppressed: bool) -> list[Cell]:
     return [suppress(c) if suppressed and isinstance(c, int) else c for c in row]
 
 
@@ -136,7 +152,7 @@ def tables(board: Dashboard) -> list[Table]:
             [
                 ["Referrals", board.repeats.total],
                 ["Repeat referrals (within the area's repeat window)", board.repeats.repeats],
-                ["Repeat rate", _pct(board.repeats.repeats, board.repeats.total)],
+                ["Repeat rate", Share(board.repeats.repeats, board.repeats.total)],
             ],
             chart=False,
         ),
@@ -176,16 +192,20 @@ def tables(board: Dashboard) -> list[Table]:
             s,
             ["Measure", "Referrals", "Share"],
             [
-                ["Referrals in the period", board.assessments.referrals, "100%"],
+                [
+                    "Referrals in the period",
+                    board.assessments.referrals,
+                    Share(board.assessments.referrals, board.assessments.referrals),
+                ],
                 [
                     "With an endorsed risk assessment",
                     board.assessments.endorsed_assessment,
-                    _pct(board.assessments.endorsed_assessment, board.assessments.referrals),
+                    Share(board.assessments.endorsed_assessment, board.assessments.referrals),
                 ],
                 [
                     "With a risk management plan",
                     board.assessments.risk_plan,
-                    _pct(board.assessments.risk_plan, board.assessments.referrals),
+                    Share(board.assessments.risk_plan, board.assessments.referrals),
                 ],
             ],
             chart=False,
@@ -200,6 +220,121 @@ def _days(value: float | int | None) -> str:
     return f"{value:g}"
 
 
+# The count every table's referrals add up to: referrals made in the period.
+REFERRALS = "referrals"
+# Tables whose rows split the period's referrals (each referral in exactly one row).
+_PARTITIONS = ("areas", "agencies")
+# Tables whose rows are each a subset of the period's referrals (a referral may be in
+# several), so each row's complement ("referrals not of this strand") is a count too.
+_SUBSETS = ("strands", "local_strands", "subcategories")
+
+
+def _sheet(all_tables: list[Table]) -> tuple[Sheet, dict[tuple[str, int, int], str]]:
+    """Every count of the pack and the sums a reader could use to work one back."""
+    sheet = Sheet()
+    keys: dict[tuple[str, int, int], str] = {}
+
+    def cell(table: Table, r: int, c: int, key: str | None = None) -> str:
+        value = table.rows[r][c]
+        assert isinstance(value, int)
+        if key is not None and sheet.values.get(key, value) != value:
+            key = None  # not the same count after all: its own key
+        keys[(table.key, r, c)] = sheet.count(key or f"{table.key}:{r}:{c}", value)
+        return keys[(table.key, r, c)]
+
+    def unprinted(name: str, value: int) -> str:
+        return sheet.count(name, value, printed=False)
+
+    by_key = {t.key: t for t in all_tables}
+    if "assessments" in by_key:
+        referrals = cell(by_key["assessments"], 0, 1, REFERRALS)
+    else:
+        monthly = by_key.get("monthly")
+        made = sum(int(row[-1]) for row in monthly.rows) if monthly else 0  # type: ignore[arg-type]
+        referrals = unprinted(REFERRALS, made)
+    g = sheet.values[referrals]
+
+    for table in all_tables:
+        numeric = [
+            (r, c)
+            for r, row in enumerate(table.rows)
+            for c, value in enumerate(row)
+            if isinstance(value, int) and (table.key, r, c) not in keys
+        ]
+        if table.key == "monthly":
+            last = len(table.headings) - 1
+            month_totals = [cell(table, r, last) for r in range(len(table.rows))]
+            for r in range(len(table.rows)):
+                sheet.group(month_totals[r], [cell(table, r, c) for c in range(1, last)])
+            sheet.group(referrals, month_totals)
+            for c in range(1, last):
+                column = [keys[(table.key, r, c)] for r in range(len(table.rows))]
+                name = unprinted(f"monthly:source:{c}", sum(sheet.values[k] for k in column))
+                sheet.group(name, column)
+        elif table.key in _PARTITIONS:
+            sheet.group(referrals, [cell(table, r, 1) for r in range(len(table.rows))])
+        elif table.key in _SUBSETS:
+            for r in range(len(table.rows)):
+                part = cell(table, r, 1)
+                rest = unprinted(f"{part}:rest", g - sheet.values[part])
+                sheet.group(referrals, [part, rest])
+        elif table.key == "repeats":
+            whole, part = cell(table, 0, 1, REFERRALS), cell(table, 1, 1)
+            rest = sheet.values[whole] - sheet.values[part]
+            sheet.group(whole, [part, unprinted("repeats:rest", rest)])
+        elif table.key == "assessments":
+            endorsed, planned = cell(table, 1, 1), cell(table, 2, 1)
+            e, p = sheet.values[endorsed], sheet.values[planned]
+            sheet.group(referrals, [endorsed, unprinted("assessments:not_endorsed", g - e)])
+            sheet.group(endorsed, [planned, unprinted("assessments:no_plan", e - p)])
+        else:  # counts beside each other in rows: each row's total is a count too
+            rows: dict[int, list[str]] = {}
+            for r, c in numeric:
+                rows.setdefault(r, []).append(cell(table, r, c))
+            if table.key in ("actions", "outcomes"):
+                for r, parts in rows.items():
+                    if len(parts) > 1:
+                        name = f"{table.key}:{r}:all"
+                        sheet.group(unprinted(name, sum(sheet.values[k] for k in parts)), parts)
+                if table.key == "outcomes":
+                    parts = [k for row in rows.values() for k in row]
+                    name = unprinted("outcomes:all", sum(sheet.values[k] for k in parts))
+                    sheet.group(name, parts)
+        for r, c in numeric:
+            if (table.key, r, c) not in keys:
+                cell(table, r, c)
+    return sheet, keys
+
+
+def published(all_tables: list[Table]) -> list[Table]:
+    """The tables as they may leave for the partnership: every cell text, with no count
+    under 5 printed or able to be worked back from the totals and percentages around it."""
+    sheet, keys = _sheet(all_tables)
+    hidden = protect(sheet)
+    share_keys = {
+        ("repeats", 2, 1): ((("repeats", 1, 1)), ("repeats", 0, 1)),
+        ("assessments", 0, 2): (("assessments", 0, 1), ("assessments", 0, 1)),
+        ("assessments", 1, 2): (("assessments", 1, 1), ("assessments", 0, 1)),
+        ("assessments", 2, 2): (("assessments", 2, 1), ("assessments", 0, 1)),
+    }
+    result = []
+    for table in all_tables:
+        rows: list[list[Cell]] = []
+        for r, row in enumerate(table.rows):
+            out: list[Cell] = []
+            for c, value in enumerate(row):
+                if isinstance(value, int):
+                    out.append(shown(hidden, sheet, keys[(table.key, r, c)]))
+                elif isinstance(value, Share):
+                    part, whole = share_keys[(table.key, r, c)]
+                    out.append(share_shown(hidden, keys[part], keys[whole], str(value)))
+                else:
+                    out.append(value)
+            rows.append(out)
+        result.append(replace(table, rows=rows))
+    return result
+
+
 def pack_csv(all_tables: list[Table]) -> str:
-    """The partnership pack as one CSV: every table, small numbers suppressed."""
-    return "\n".join(t.csv(suppressed=True) for t in all_tables)
+    """The partnership pack as one CSV: every table, as `published` lets it out."""
+    return "\n".join(t.csv() for t in published(all_tables))

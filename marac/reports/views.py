@@ -33,7 +33,6 @@ from marac.reports.tables import (
     last_12_months,
     last_quarter,
     pack_csv,
-    suppress,
     tables,
 )
 from marac.reports.targets import BOROUGH, target_progress
@@ -187,12 +186,6 @@ def prepare_pack_pdf() -> WerkzeugResponse:
     link = url_for("reports.pack_pdf", **_args(chosen))
     job = operations.request_pack_pdf(db_session(), current_user, scope, link)
     return redirect(url_for("jobs.progress", job_id=job.id))
-
-
-@bp.app_template_filter("suppress")
-def suppress_cell(value: Any) -> Any:
-    """Counts in a published table: 1 to 4 as "fewer than 5"; text passes through."""
-    return suppress(value) if isinstance(value, int) else value
 
 
 @bp.get("/targets")

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from marac.accounts.models import AgencyType, Role
 from marac.actions.models import Action
 from marac.formatting import uk_today
-from marac.meetings.models import AgendaItem
+from marac.meetings.models import AgencyAttendance, AgendaItem
 from marac.panels.models import AgendaStatus
 from marac.referrals.models import Referral, ReferralStatus
 from tests.factories import make_agency, make_user
@@ -51,6 +51,12 @@ class PanelWorld(World):
             referrer=self.referrer,
         )
         self.item = make_agenda_item(db, self.meeting, self.referral, 1)
+        # Both agencies are in the room, so both have a box for what they shared.
+        db.add_all(
+            AgencyAttendance(meeting_id=self.meeting.id, agency_id=a.id, status="present")
+            for a in (self.police, self.housing)
+        )
+        db.commit()
 
     def add_case(self, position: int, **kw: Any) -> tuple[Referral, AgendaItem]:
         referral = make_referral(
@@ -87,12 +93,12 @@ def record_data(world: PanelWorld, item: AgendaItem, **changes: Any) -> dict[str
 def action_data(world: PanelWorld, due: date | None = None, **changes: Any) -> dict[str, Any]:
     due = due or uk_today() + timedelta(days=14)
     data: dict[str, Any] = {
-        "record-action-description": "Tenancy warning to the neighbour",
-        "record-action-kind": "enforcement_tenancy",
-        "record-action-rara": "remove",
-        "record-action-agency_id": str(world.housing.id),
-        "record-action-officer_id": str(world.housing_officer.id),
-        "record-action-due_date": [str(due.day), str(due.month), str(due.year)],
+        "record-actions-0-description": "Tenancy warning to the neighbour",
+        "record-actions-0-kind": "enforcement_tenancy",
+        "record-actions-0-rara": "remove",
+        "record-actions-0-agency_id": str(world.housing.id),
+        "record-actions-0-officer_id": str(world.housing_officer.id),
+        "record-actions-0-due_date": [str(due.day), str(due.month), str(due.year)],
     }
     data.update(changes)
     return data

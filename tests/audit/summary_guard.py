@@ -135,6 +135,24 @@ REVIEWED = {
         "references, never a payload or a query string"
     ),
     ("marac/repeats/operations.py", "repeat_settings_updated"): "field names and numbers",
+    ("marac/meetings/operations.py", "agenda_published"): (
+        "the count listed and the names of agencies whose agreement lapsed (configured by an "
+        "admin); the reason given is kept on the meeting, never written here"
+    ),
+    ("marac/referrals/operations.py", "referral_sharing_basis_recorded"): (
+        "the reference and the coded consent and lawful basis labels; the views are not written"
+    ),
+    ("marac/minutes/operations.py", "minutes_correction_started"): "a version number",
+    ("marac/retention/operations.py", "retention_kept"): "a record kind's label and a date",
+    ("marac/retention/operations.py", "retention_disposal_requested"): (
+        "a record kind's label, a count and the job id"
+    ),
+    ("marac/retention/operations.py", "retention_disposed"): (
+        "a record kind's label, counts and the job id"
+    ),
+    ("marac/retention/operations.py", "retention_period_changed"): (
+        "a record kind's label and two periods in months and years"
+    ),
 }
 
 

@@ -75,7 +75,7 @@ def test_admin_filters_the_log(db: Session, login) -> None:
     page = admin.get("/admin/audit?from=2000-01-01&to=2000-01-02").get_data(as_text=True)
     assert "No entries match these filters" in page
     page = admin.get("/admin/audit?from=yesterday").get_data(as_text=True)
-    assert "There is a problem" in page and "Enter a date like 2026-03-27" in page
+    assert "There is a problem" in page and "Enter a real date, for example 27 3 2026" in page
 
 
 def test_there_is_no_route_that_edits_the_log(app: Flask) -> None:
@@ -95,3 +95,17 @@ def test_audit_page_runs_a_constant_number_of_queries(db: Session, login, count_
             assert admin.get("/admin/audit").status_code == 200
         counts.append(q.count)
     assert counts[0] == counts[1], counts
+
+
+def test_dates_are_govuk_date_inputs(db: Session, login) -> None:
+    """Three boxes like every other form, not a native picker; they filter like ?from=."""
+    admin = login(make_user(db, Role.ADMIN))
+    page = admin.get("/admin/audit").get_data(as_text=True)
+    assert 'type="date"' not in page and 'name="from-day"' in page and 'name="to-year"' in page
+    kept = admin.get(
+        "/admin/audit?from-day=1&from-month=1&from-year=2000&to-day=2&to-month=1&to-year=2000"
+    )
+    html = kept.get_data(as_text=True)
+    assert "There is a problem" not in html and 'value="2000"' in html
+    bad = admin.get("/admin/audit?from-day=31&from-month=2&from-year=2026").get_data(as_text=True)
+    assert "Enter a real date, for example 27 3 2026" in bad

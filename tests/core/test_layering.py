@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2] / "marac"
 GROUND = {
     "db", "config", "inputs", "formatting", "forms", "pagination", "spreadsheet", "ratelimit",
     "navigation", "dbroles", "migrate", "operations", "audit", "accounts", "auth", "notify",
-    "demo_borough", "jobs", "storage",
+    "demo_borough", "jobs", "storage", "pdfs",
 }  # fmt: skip
 # Lower first. Equal ranks may not import each other.
 CAPABILITIES = [
@@ -27,13 +27,16 @@ CAPABILITIES = [
     "incidents",
     "assessments",
     "referrals",
+    "restrictions",
     "actions",
     "attachments",
     "meetings",
     "minutes",
     "repeats",
     "imports",
+    "retention",
     "cases",
+    "governance",
     "reports",
     "home",
 ]

@@ -59,5 +59,8 @@ def describe(violations: list[dict[str, Any]], url: str = "") -> str:
 
 def assert_accessible(page: Page) -> None:
     """Fail with a readable list if axe finds any violation."""
+    # A page still arriving has no <main> yet: axe would judge the blank document between.
+    page.wait_for_load_state("domcontentloaded")
+    page.locator("main").first.wait_for(state="attached")
     violations = axe_violations(page)
     assert not violations, describe(violations, page.url)

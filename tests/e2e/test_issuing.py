@@ -18,22 +18,17 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from marac import create_app
 from marac.minutes.models import IssuedDocument
-from tests.conftest import Client
 from tests.e2e.axe import assert_accessible
 from tests.e2e.helpers import sign_in_with_form
-from tests.minutes.helpers import large_meeting, pdf_text, queued_settings
+from tests.minutes.helpers import large_meeting, pdf_text, queued_app
 from tests.workers import running_worker
 
 
 @pytest.fixture
 def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     """The live server's app with a real queue: a worker process does the issuing."""
-    application = create_app(queued_settings(database_url, tmp_path))
-    application.test_client_class = Client
-    yield application
-    application.extensions["marac_db"].engine.dispose()
+    yield from queued_app(database_url, tmp_path)
 
 
 @pytest.mark.browser

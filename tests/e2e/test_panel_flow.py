@@ -66,11 +66,18 @@ def test_automatic_referral_is_heard_and_its_housing_action_completed(
         "A MARAC referral was created automatically"
     )
 
-    # 2. The coordinator accepts it from the screening queue.
+    # 2. The coordinator records the victim's views and the lawful basis, then accepts it.
     chair = another_page()
     sign_in_with_form(chair, coordinator.email)
     _menu(chair, "Screening")
     chair.get_by_role("row").filter(has_text=VICTIM).get_by_role("link").first.click()
+    with chair.expect_navigation():
+        chair.get_by_role(
+            "link", name="Record the victim's views, consent and lawful basis"
+        ).click()
+    chair.get_by_label("The victim's views and wishes").fill("Wants the graffiti to stop.")
+    chair.get_by_label("Given").check()
+    chair.get_by_role("button", name="Save views, consent and lawful basis").click()
     chair.get_by_role("button", name="Accept the referral").click()
     expect(chair.locator("body")).to_contain_text("accepted: it waits for the next")
 
@@ -83,7 +90,9 @@ def test_automatic_referral_is_heard_and_its_housing_action_completed(
     expect(agenda_row).to_have_count(1)
     expect(agenda_row).to_contain_text("High")
     assert_accessible(chair)
-    chair.get_by_role("button", name="Publish the agenda").click()
+    chair.get_by_role("link", name="Publish the agenda").click()
+    expect(chair.locator("#publish-recipients")).to_contain_text(housing.name)
+    chair.get_by_role("button", name="Publish and tell these people").click()
     expect(chair.locator("body")).to_contain_text("Published to members")
     db.expire_all()
     assert db.get(Meeting, meeting.id).agenda_status == AgendaStatus.PUBLISHED.value  # type: ignore[union-attr]
@@ -96,13 +105,13 @@ def test_automatic_referral_is_heard_and_its_housing_action_completed(
     )
     chair.locator('[name="record-risk_level_after"][value="high"]').check()
     chair.locator('[name="record-decision"][value="review"]').check()
-    chair.locator('[name="record-action-description"]').fill(ACTION)
-    chair.locator('[name="record-action-kind"]').select_option("victim_safety")
-    chair.locator('[name="record-action-rara"][value="reduce"]').check()
-    chair.locator('[name="record-action-agency_id"]').select_option(str(housing.id))
-    chair.locator('[name="record-action-officer_id"]').select_option(str(housing_officer.id))
+    chair.locator('[name="record-actions-0-description"]').fill(ACTION)
+    chair.locator('[name="record-actions-0-kind"]').select_option("victim_safety")
+    chair.locator('[name="record-actions-0-rara"][value="reduce"]').check()
+    chair.locator('[name="record-actions-0-agency_id"]').select_option(str(housing.id))
+    chair.locator('[name="record-actions-0-officer_id"]').select_option(str(housing_officer.id))
     due = today + timedelta(days=14)
-    boxes = chair.locator('[name="record-action-due_date"]')
+    boxes = chair.locator('[name="record-actions-0-due_date"]')
     for index, value in enumerate((due.day, due.month, due.year)):
         boxes.nth(index).fill(str(value))
     assert_accessible(chair)

@@ -23,9 +23,11 @@ VICTIM = "Nadia Okonjo-Barnes"
 
 
 def _menu(page: Page, name: str) -> None:
-    page.get_by_role("navigation", name="Main menu").get_by_role(
-        "link", name=name, exact=True
-    ).click()
+    """Follow a menu link and wait for the new page, so axe never runs mid-navigation."""
+    with page.expect_navigation():
+        page.get_by_role("navigation", name="Main menu").get_by_role(
+            "link", name=name, exact=True
+        ).click()
 
 
 def _fill_date(page: Page, name: str, day: int, month: int, year: int) -> None:

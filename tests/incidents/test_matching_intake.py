@@ -53,16 +53,18 @@ def test_a_similar_name_is_offered_and_nothing_is_saved_until_chosen(db: Session
     assert response.status_code == 200
     assert "Is the victim one of these people?" in page
     assert "Amira Haddad, born 14 February 1987, AK9 9ZZ" in page
-    assert "govuk-error-summary" in page and "#victim_match" in page
+    # A question, not an error: no error summary, a banner that links to the question.
+    assert "govuk-error-summary" not in page and 'href="#victim_match"' in page
+    assert "One more question" in page
     assert db.scalar(select(func.count()).select_from(Incident)) == 0
     offered_event = db.scalar(select(AuditEvent).where(AuditEvent.action == "person_match_offered"))
     assert offered_event is not None and str(known.id) in offered_event.summary
 
     # A choice that was not offered is refused.
     refused = client.submit("/incidents/new", {**data, "victim_match": "424242"})
-    assert refused.status_code == 200 and "Select one of the people listed" in refused.get_data(
-        as_text=True
-    )
+    refused_page = refused.get_data(as_text=True)
+    assert refused.status_code == 200 and "Select one of the people listed" in refused_page
+    assert "govuk-error-summary" in refused_page  # a wrong answer is an error
 
     chosen = client.submit("/incidents/new", {**data, "victim_match": str(known.id)})
     assert chosen.status_code == 302

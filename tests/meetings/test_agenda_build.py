@@ -85,8 +85,9 @@ def test_candidates_by_kind(db: Session) -> None:
     assert review_later.id not in got and done_actions.id not in got
     assert len(added) == len(got)
     order = [i.referral_id for i in sorted(got.values(), key=lambda i: i.position)]
-    assert order[:3] == [high.id, repeat.id, new.id]
-    assert order[-1] == deferred.id
+    # Risk first across every kind: the high-risk deferred case comes before any medium.
+    assert order[:3] == [high.id, deferred.id, new.id]
+    assert order[-1] == repeat.id  # a low-risk repeat, below every medium review
     assert [i.position for i in sorted(got.values(), key=lambda i: i.position)] == list(
         range(1, len(got) + 1)
     )

@@ -10,6 +10,7 @@ from marac.meetings.agenda import (
     Candidate,
     end_time,
     merge_into,
+    one_per_person,
     order_candidates,
     slot_length,
     start_times,
@@ -20,9 +21,21 @@ def day(n: int) -> datetime:
     return datetime(2026, 3, n, 9, 0, tzinfo=UTC)
 
 
-def case(rid: int, kind: str = "new", risk: str | None = None, repeat: bool = False, d: int = 1):
+def case(
+    rid: int,
+    kind: str = "new",
+    risk: str | None = None,
+    repeat: bool = False,
+    d: int = 1,
+    person: int | None = None,
+):
     return Candidate(
-        referral_id=rid, kind=kind, risk_level=risk, is_repeat=repeat, referred_at=day(d)
+        referral_id=rid,
+        kind=kind,
+        risk_level=risk,
+        is_repeat=repeat,
+        referred_at=day(d),
+        person_id=person,
     )
 
 
@@ -49,13 +62,37 @@ ORDER_TABLE = [
     ),
     pytest.param(
         [case(1, kind="review", risk="high", d=1), case(2, risk="low", d=9)],
+        [1, 2],
+        id="a high-risk review before a low-risk new case",
+    ),
+    pytest.param(
+        [
+            case(1, kind="repeat", repeat=True, risk="low", d=1),
+            case(2, kind="review", risk="high", d=5),
+            case(3, kind="review", risk="high", d=6),
+        ],
+        [2, 3, 1],
+        id="issue 18: a low-risk repeat below two high-risk reviews",
+    ),
+    pytest.param(
+        [case(1, kind="review", risk="medium", d=1), case(2, risk="medium", d=9)],
         [2, 1],
-        id="every new case before reviews",
+        id="same risk: new cases before reviews",
     ),
     pytest.param(
         [case(1, kind="deferred", risk="high", d=1), case(2, kind="review", risk="low", d=9)],
+        [1, 2],
+        id="a high-risk deferred case before a low-risk review",
+    ),
+    pytest.param(
+        [case(1, kind="deferred", risk="low", d=1), case(2, kind="review", risk="low", d=9)],
         [2, 1],
-        id="reviews before deferred cases",
+        id="same risk: reviews before deferred cases",
+    ),
+    pytest.param(
+        [case(1, risk=None, d=1), case(2, risk="low", d=2), case(3, risk="medium", d=3)],
+        [3, 1, 2],
+        id="medium before low and not known, which rank together by date",
     ),
     pytest.param(
         [
@@ -86,7 +123,7 @@ ORDER_TABLE = [
             case(5, risk="high", d=4),
             case(6, risk="high", kind="repeat", repeat=True, d=7),
         ],
-        [6, 5, 4, 3, 2, 1],
+        [6, 5, 2, 3, 4, 1],
         id="a full agenda",
     ),
 ]
@@ -130,3 +167,34 @@ def test_running_start_times(start: time, slots, expected, finish) -> None:
 )
 def test_slots_stay_between_12_and_15_minutes(setting: int | None, minutes: int) -> None:
     assert slot_length(setting) == minutes
+
+
+def test_one_item_per_person_led_by_the_higher_risk() -> None:
+    """Issue 18: two referrals of one person (slots 2 and 3) become one agenda item."""
+    cases = [
+        case(1, risk="medium", person=10, d=1),
+        case(2, risk="high", person=20, d=2),
+        case(3, risk="medium", person=20, d=3),
+        case(4, risk="low", person=10, kind="review", d=4),
+    ]
+    merged = one_per_person(cases)
+    assert [(c.referral_id, c.also) for c in merged] == [(1, (4,)), (2, (3,))]
+    assert [c.referral_id for c in order_candidates(merged)] == [2, 1]
+
+
+def test_one_per_person_leaves_locations_and_people_already_listed() -> None:
+    cases = [
+        case(1, person=None),
+        case(2, person=None),
+        case(3, person=30),
+        case(4, person=40, risk="high"),
+    ]
+    merged = one_per_person(cases, listed_people=[30])
+    assert [(c.referral_id, c.also) for c in merged] == [(1, ()), (2, ()), (4, ())]
+
+
+def test_one_per_person_lead_takes_the_highest_risk_even_if_newer() -> None:
+    merged = one_per_person(
+        [case(1, risk="low", person=5, d=1), case(2, risk="high", person=5, d=9)]
+    )
+    assert [(c.referral_id, c.risk_level, c.also) for c in merged] == [(2, "high", (1,))]

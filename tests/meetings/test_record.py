@@ -202,7 +202,9 @@ def test_adding_an_action_with_validation(db: Session, login) -> None:
     base = record_data(w, w.item)
     # Officer of another agency, due date in the past: both named, nothing saved.
     past = uk_today() - timedelta(days=1)
-    data = base | action_data(w, due=past, **{"record-action-officer_id": str(w.police_officer.id)})
+    data = base | action_data(
+        w, due=past, **{"record-actions-0-officer_id": str(w.police_officer.id)}
+    )
     html = client.submit(_url(w), data).get_data(as_text=True)
     assert "The named officer must work for the agency that owns the action" in html
     assert "The due date must be today or in the future" in html
@@ -211,7 +213,7 @@ def test_adding_an_action_with_validation(db: Session, login) -> None:
     db.expire_all()
     assert db.merge(w.item).decision is None  # the record was not half-saved
     # A partly typed action is checked as a whole.
-    html = client.submit(_url(w), base | {"record-action-description": "Something"}).get_data(
+    html = client.submit(_url(w), base | {"record-actions-0-description": "Something"}).get_data(
         as_text=True
     )
     assert "Select the kind of action" in html and "Enter the date the action is due" in html
@@ -233,7 +235,7 @@ def test_adding_an_action_with_validation(db: Session, login) -> None:
     # An action for the agency as a whole.
     db.expire_all()
     item = db.merge(w.item)
-    data = record_data(w, item) | action_data(w, **{"record-action-officer_id": "0"})
+    data = record_data(w, item) | action_data(w, **{"record-actions-0-officer_id": "0"})
     assert client.submit(_url(w), data).status_code == 302
     assert db.scalars(select(Action.officer_id).order_by(Action.id)).all() == [
         w.housing_officer.id,

@@ -80,16 +80,77 @@ def test_save_attendance_writes_each_agency_and_audits(db: Session) -> None:
     assert db.scalar(select(func.count()).select_from(AgencyAttendance)) == 2
 
 
-def test_save_attendance_needs_every_agency(db: Session) -> None:
+def _statuses(db: Session, meeting_id: int) -> dict[int, str]:
+    db.expire_all()
+    return {
+        a.agency_id: a.status
+        for a in db.scalars(
+            select(AgencyAttendance).where(AgencyAttendance.meeting_id == meeting_id)
+        )
+    }
+
+
+def test_save_attendance_records_unmarked_agencies_as_not_expected(db: Session) -> None:
     w = PanelWorld(db)
+    ops.save_attendance(db, w.coordinator, w.meeting.id, statuses={w.police.id: "present"})
+    assert _statuses(db, w.meeting.id) == {w.police.id: "present", w.housing.id: "not_expected"}
+    (audit,) = _audits(db, "meeting_attendance_saved")
+    assert "Not expected" in audit.summary
+    # An empty choice is unmarked too; a status that is not one is refused, nothing saved.
+    ops.save_attendance(
+        db, w.coordinator, w.meeting.id, statuses={w.police.id: "", w.housing.id: "apologies"}
+    )
+    assert _statuses(db, w.meeting.id) == {w.police.id: "not_expected", w.housing.id: "apologies"}
     with pytest.raises(Invalid) as raised:
-        ops.save_attendance(db, w.coordinator, w.meeting.id, statuses={w.police.id: "present"})
-    assert set(raised.value.errors) == {f"agency_{w.housing.id}"}
-    with pytest.raises(Invalid):
         ops.save_attendance(
             db, w.coordinator, w.meeting.id, statuses={w.police.id: "x", w.housing.id: "present"}
         )
-    assert db.scalar(select(AgencyAttendance)) is None
+    assert set(raised.value.errors) == {f"agency_{w.police.id}"}
+    assert _statuses(db, w.meeting.id) == {w.police.id: "not_expected", w.housing.id: "apologies"}
+
+
+def test_add_meeting_agency_lists_it_for_attendance_information_and_actions(
+    db: Session,
+) -> None:
+    w = PanelWorld(db)
+    guest = w.outsider_agency
+    # Not listed for the meeting yet: its status is ignored.
+    ops.save_attendance(db, w.coordinator, w.meeting.id, statuses={guest.id: "present"})
+    assert guest.id not in _statuses(db, w.meeting.id)
+    ops.add_meeting_agency(db, w.coordinator, w.meeting.id, agency_id=guest.id)
+    (audit,) = _audits(db, "meeting_agency_added")
+    assert audit.user_id == w.coordinator.id
+    with pytest.raises(Invalid) as raised:  # once only
+        ops.add_meeting_agency(db, w.coordinator, w.meeting.id, agency_id=guest.id)
+    assert set(raised.value.errors) == {"agency_id"}
+    with pytest.raises(Invalid):  # a panel member is already listed
+        ops.add_meeting_agency(db, w.coordinator, w.meeting.id, agency_id=w.police.id)
+    ops.save_attendance(db, w.coordinator, w.meeting.id, statuses={guest.id: "present"})
+    assert _statuses(db, w.meeting.id)[guest.id] == "present"
+    # Present, so it may share information and own an action agreed here.
+    saved = ops.record_case(
+        db,
+        w.coordinator,
+        w.meeting.id,
+        w.item.id,
+        version=w.item.version,
+        values=_review(w, information={guest.id: "Known to the charity."}),
+        actions=[_new_action(w, agency_id=guest.id, officer_id=None)],
+    )
+    assert [a.agency_id for a in saved.actions] == [guest.id]
+    info = db.scalar(select(CaseInformation).where(CaseInformation.agency_id == guest.id))
+    assert info is not None and info.information == "Known to the charity."
+    # Only for this meeting: the later meeting does not list it.
+    ops.save_attendance(db, w.coordinator, w.later.id, statuses={guest.id: "present"})
+    assert guest.id not in _statuses(db, w.later.id)
+
+
+@pytest.mark.parametrize("who", ["other_coordinator", "housing_member"])
+def test_add_meeting_agency_refused_to_others(db: Session, who: str) -> None:
+    w = PanelWorld(db)
+    with pytest.raises(Refused):
+        ops.add_meeting_agency(db, getattr(w, who), w.meeting.id, agency_id=w.outsider_agency.id)
+    assert _audits(db, "meeting_agency_added") == []
 
 
 @pytest.mark.parametrize("who", ["other_coordinator", "housing_member"])
@@ -104,7 +165,7 @@ def test_attendance_refused_to_anyone_but_the_coordinator(db: Session, who: str)
         )
     with pytest.raises(Refused):
         ops.add_attendee(db, getattr(w, who), w.meeting.id, agency_id=w.housing.id, name="X")
-    assert db.scalar(select(AgencyAttendance)) is None
+    assert _statuses(db, w.meeting.id) == {w.police.id: "present", w.housing.id: "present"}
     assert db.scalar(select(Attendee)) is None
     assert _audits(db, "meeting_attendee_added") == []
 
@@ -148,7 +209,7 @@ def test_attendee_rules(db: Session) -> None:
         ops.add_attendee(db, w.coordinator, w.meeting.id, agency_id=w.outsider_agency.id, name=" ")
     assert set(raised.value.errors) == {"name", "agency_id"}
     assert db.scalar(select(Attendee)) is None
-    assert db.scalar(select(AgencyAttendance)) is None
+    assert _statuses(db, w.meeting.id) == {w.police.id: "present", w.housing.id: "present"}
 
 
 def test_attendee_of_another_meeting_is_not_found(db: Session) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from marac.actions.models import Action, ActionReview, ActionUpdate
 from marac.audit.models import AuditEvent
 from marac.formatting import uk_today
-from marac.meetings.models import AgencyAttendance, Attendee, CaseInformation, CaseResearch
+from marac.meetings.models import Attendee, CaseInformation, CaseResearch
 from marac.panels.models import Meeting
 from marac.referrals.models import ReferralStatus
 from tests.actions.helpers import PanelWorld, record_data
@@ -148,7 +148,6 @@ def _research(db: Session, w: PanelWorld) -> None:
 
 def test_record_pages_issue_a_constant_number_of_queries(db: Session, login, count_queries) -> None:
     w = PanelWorld(db)
-    db.add(AgencyAttendance(meeting_id=w.meeting.id, agency_id=w.police.id, status="present"))
     db.commit()
     _research(db, w)
     client = login(w.coordinator)

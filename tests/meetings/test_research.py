@@ -12,6 +12,7 @@ from marac.panels.models import AgendaStatus, MeetingStatus
 from marac.referrals.models import ReferralStatus
 from tests.factories import make_user
 from tests.meetings import PanelWorld
+from tests.meetings.grid import grid
 
 
 def setup(db: Session, published: bool = True):
@@ -68,7 +69,12 @@ def test_member_adds_then_updates_research(db: Session, login) -> None:
     # The chair sees who has responded; the referral page shows the research to members.
     chair_page = login(w.coordinator).get(f"/meetings/{meeting.id}").get_data(as_text=True)
     assert "2 of 3 agencies" in chair_page
-    assert w.police.name in chair_page.split("Not yet")[1]
+    # The research grid: a row per case, a column per agency, received or not.
+    assert grid(chair_page)[referral.reference] == {
+        w.housing.name: "Received",
+        w.police.name: "Not yet",
+        w.victim_support.name: "Received",
+    }
     referral_page = login(w.police_member).get(f"/referrals/{referral.id}").get_data(as_text=True)
     assert "Panel research" in referral_page
     assert "Threats stopped" in referral_page and "Not known to us" in referral_page

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from io import BytesIO
 from pathlib import Path
@@ -155,3 +156,14 @@ def queued_settings(database_url: str, tmp_path: Path) -> Any:
         queue_name=f"marac-test-{tmp_path.name}"[:60],
         job_stale_seconds=5,
     )
+
+
+def queued_app(database_url: str, tmp_path: Path) -> Iterator[Any]:
+    """An app on `queued_settings`, for an `app` fixture to `yield from`: jobs wait for a worker."""
+    from marac import create_app
+    from tests.conftest import Client
+
+    application = create_app(queued_settings(database_url, tmp_path))
+    application.test_client_class = Client
+    yield application
+    application.extensions["marac_db"].engine.dispose()

@@ -191,3 +191,42 @@ def test_one_font_configuration_per_thread_serves_every_document(db: Session) ->
         }
     assert HOUSING_ACTION in pdf_text(results[world.housing.id][2])
     assert POLICE_ACTION in pdf_text(results[world.police.id][2])
+
+
+def test_every_pdf_is_tagged_for_screen_readers(db: Session) -> None:
+    """PDF/UA-1: a structure tree, marked content, the language and the title shown."""
+    world = MinutesWorld(db)
+    content = gather_minutes(db, world.held)
+    for pdf in (
+        render_full_minutes(content, 1, uk_today()).pdf,
+        render_extract(content, world.housing.id, 1, uk_today()).pdf,
+        render_agenda(world.held, gather_agenda(db, world.held)).pdf,
+    ):
+        catalog = PdfReader(BytesIO(pdf)).trailer["/Root"]
+        assert "/StructTreeRoot" in catalog and catalog["/MarkInfo"]["/Marked"]
+        assert catalog["/Lang"] == "en-GB"
+        assert catalog["/ViewerPreferences"]["/DisplayDocTitle"]
+        assert b"pdfuaid" in catalog["/Metadata"].get_object().get_data()
+
+
+def test_the_marking_stays_on_one_line_beside_a_long_title(db: Session) -> None:
+    from marac.minutes import render
+
+    world = MinutesWorld(db)
+    world.panel.name = "North and East Ashbrook Community Hate Crime MARAC"
+    db.commit()
+    html = render.render_html(
+        "full.html", m=gather_minutes(db, world.held), version=1, issued_on=uk_today()
+    )
+    page = render.layout(html).pages[0]._page_box
+    boxes = {b.at_keyword: b for b in page.children if type(b).__name__ == "MarginBox"}
+
+    def lines(box: object) -> list[object]:
+        found = []
+        for child in getattr(box, "children", []):
+            found += [child] if type(child).__name__ == "LineBox" else lines(child)
+        return found
+
+    assert len(lines(boxes["@top-center"])) == 1 and len(lines(boxes["@bottom-center"])) == 1
+    centre, right = boxes["@top-center"], boxes["@top-right"]
+    assert centre.position_x + centre.width <= right.position_x  # side by side, no overlap

@@ -93,6 +93,14 @@ def test_approve_issue_download_and_correct(db: Session, login) -> None:  # type
     got = member.get(f"{base}/documents/{full.id}.pdf")
     assert got.status_code == 200 and got.mimetype == "application/pdf"
     assert got.data == full_pdf
+    # Named for the people who file it: panel, date, what and version; no database ids.
+    day = meeting.meeting_date.isoformat()
+    panel = world.panel.name.lower().replace(" ", "-")
+    assert f'filename="{panel}-{day}-minutes-v1.pdf"' in got.headers["Content-Disposition"]
+    extract = _doc(docs, "extract", world.victim_support.id)
+    named = member.get(f"{base}/documents/{extract.id}.pdf").headers["Content-Disposition"]
+    agency = world.victim_support.name.lower().replace(" ", "-")
+    assert f'filename="{panel}-{day}-extract-{agency}-v1.pdf"' in named
 
     # The record changes afterwards: the issued PDF does not.
     action = db.get(Action, world.housing_action.id)
@@ -126,7 +134,7 @@ def test_approve_issue_download_and_correct(db: Session, login) -> None:  # type
     assert f"/documents/{v2.id}.pdf" in listing and f"/documents/{v1.id}.pdf" not in listing
 
     downloads = _audits(db, "minutes_downloaded")
-    assert len(downloads) == 4  # the refused one is not a download
+    assert len(downloads) == 5  # the refused one is not a download (one is the extract above)
     assert {e.user_id for e in downloads} == {world.vs_member.id, world.coordinator.id}
     assert _audits(db, "minutes_corrected")
 

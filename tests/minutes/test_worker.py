@@ -12,25 +12,20 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from marac import create_app
 from marac.audit.models import AuditEvent
 from marac.db import utcnow
 from marac.jobs import queue
 from marac.jobs.models import Job, JobStatus
 from marac.minutes import operations
 from marac.minutes.models import IssuedDocument, Minutes
-from tests.conftest import Client
-from tests.minutes.helpers import large_meeting, queued_settings
+from tests.minutes.helpers import large_meeting, queued_app
 from tests.workers import running_worker, start_worker, stop_worker, wait_for
 
 
 @pytest.fixture
 def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     """The app with a real queue (a SQLite file): jobs wait for a worker."""
-    application = create_app(queued_settings(database_url, tmp_path))
-    application.test_client_class = Client
-    yield application
-    application.extensions["marac_db"].engine.dispose()
+    yield from queued_app(database_url, tmp_path)
 
 
 def _job(db: Session, job_id: int) -> Job:

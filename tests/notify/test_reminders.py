@@ -14,6 +14,7 @@ from marac.accounts.models import Role
 from marac.actions import notices as actions_notices
 from marac.actions import reminders
 from marac.actions.models import ActionStatus
+from marac.formatting import uk_today
 from marac.notify import events
 from marac.notify.models import Notification, NotificationPreference, OutboxMessage, ReminderSent
 from tests.factories import make_user
@@ -137,3 +138,22 @@ def test_demo_notifications_are_safe_to_repeat(db: Session) -> None:
     make_action(db, w.referral(), w.police, due_date=MONDAY - timedelta(2))
     assert len(send_reminders(db, MONDAY)) == 2
     assert len(send_reminders(db, MONDAY)) == 0
+
+
+def test_digest_links_to_the_agency_overdue_actions_it_counts(db: Session, login) -> None:
+    """The digest's link opens a page listing the overdue actions, never an empty one."""
+    w = PanelWorld(db)
+    colleague = make_user(db, Role.REFERRER, agency=w.police)
+    overdue = make_action(
+        db, w.referral(), w.police, officer_id=colleague.id, due_date=uk_today() - timedelta(3)
+    )
+    reminders.send_reminders(db, max(MONDAY, uk_today()))  # overdue then and on the page
+    digest = db.scalars(
+        select(Notification).where(
+            Notification.kind == events.OVERDUE_DIGEST, Notification.user_id == w.police_member.id
+        )
+    ).one()
+    assert digest.link.startswith("/actions/agency")
+    html = login(w.police_member).get(digest.link).get_data(as_text=True)
+    # The colleague's action: "My actions" would not list it for this reader.
+    assert f'href="/actions/{overdue.id}"' in html

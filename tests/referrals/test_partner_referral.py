@@ -94,12 +94,22 @@ def test_a_partner_referral_is_saved_and_audited(db: Session, world: World, logi
         ({"reasons": ""}, "Enter why you are referring this case to the MARAC", "stay in her home"),
         (
             {"consent": "refused", "lawful_basis": ""},
-            "Enter the lawful basis for sharing without the victim&#39;s consent",
+            "Enter what the victim said when they refused",
             "Third incident this month",
         ),
         (
             {"consent": "not_sought", "lawful_basis": "  "},
-            "Enter the lawful basis for sharing without the victim&#39;s consent",
+            "Select the lawful basis for sharing without consent",
+            "Third incident this month",
+        ),
+        (
+            {"consent": "not_sought", "lawful_basis_code": "safeguarding"},
+            "Enter why consent was not sought",
+            "Third incident this month",
+        ),
+        (
+            {"consent": "refused", "consent_reason": "Said no.", "lawful_basis_code": "other"},
+            "Enter the other lawful basis for sharing",
             "Third incident this month",
         ),
         (
@@ -139,10 +149,36 @@ def test_bad_input_is_refused_and_kept(
 def test_consent_refused_with_a_lawful_basis_is_accepted(db: Session, world: World, login) -> None:
     client = login(world.referrer)
     basis = "To prevent crime and protect the victim from serious harm."
-    data = valid(world, consent="refused", lawful_basis=basis)
+    data = valid(
+        world,
+        consent="refused",
+        consent_reason="Afraid the neighbours will find out she complained.",
+        lawful_basis_code="other",
+        lawful_basis=basis,
+    )
     assert client.submit(f"/referrals/new?person_id={world.person.id}", data).status_code == 302
     [referral] = saved(db)
     assert referral.consent == "refused" and referral.lawful_basis == basis
+    assert referral.lawful_basis_code == "other"
+    assert referral.consent_reason == "Afraid the neighbours will find out she complained."
+
+
+def test_partner_referral_records_the_safeguarding_basis(db: Session, world: World, login) -> None:
+    """The partner form records the same coded basis the coordinator records at screening."""
+    client = login(world.referrer)
+    data = valid(
+        world,
+        consent="not_sought",
+        consent_reason="Asking would alert the perpetrator, who lives with her.",
+        lawful_basis_code="safeguarding",
+        lawful_basis="ignored: only the other basis keeps its words",
+    )
+    assert client.submit(f"/referrals/new?person_id={world.person.id}", data).status_code == 302
+    [referral] = saved(db)
+    assert referral.lawful_basis_code == "safeguarding" and referral.lawful_basis == ""
+    page = client.get(f"/referrals/{referral.id}").get_data(as_text=True)
+    assert "Why consent was not sought" in page
+    assert "paragraph 18: safeguarding of children and individuals at risk" in page
 
 
 def test_a_location_referral_is_placed_by_its_postcode(db: Session, world: World, login) -> None:

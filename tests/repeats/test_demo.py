@@ -25,6 +25,7 @@ def test_the_demo_stories(db: Session) -> None:
     make_area(db, "Ashbrook North", districts="AK1 AK2 AK3")
     make_area(db, "Ashbrook Central", districts="AK4 AK5")
     make_user(db, Role.REFERRER, email="police.referrer@ashbrook.example")
+    make_user(db, Role.COORDINATOR, email="coordinator@ashbrook.example")
     assert "three households" in load_repeat_demo(db)
     db.commit()
     assert "already present" in load_repeat_demo(db)
@@ -38,5 +39,8 @@ def test_the_demo_stories(db: Session) -> None:
     location = referrals[3]
     assert REPEAT_LOCATION in codes[location.id]
     assert REPEAT_REFERRAL in codes[referrals[5].id]
+    # The repeat victim's second referral points at the first, which was screened.
+    assert referrals[5].previous_referral_id == referrals[4].id and referrals[5].is_repeat
+    assert referrals[4].screened_at is not None
     names = {(p.first.full_name, p.second.full_name) for p in likely_duplicates(db)}
     assert ("Gracie Okonkwo", "Gracie Okonkow") in names

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
+from pypdf import PdfReader
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -96,6 +98,8 @@ def test_partnership_pack_csv_suppresses_small_numbers_and_is_audited(db: Sessio
     body = login(world.coordinator).get(f"/reports/pack.csv?{CUSTOM.split('?')[1]}")
     text = body.get_data(as_text=True)
     assert "Northfield,fewer than 5" in text and "Southgate,0" in text
+    # Three referrals: no percentage of them may go out, nor a total that gives them away.
+    assert "Repeat rate,withheld" in text and "%" not in text
     for person_name in ("Victim", "Mill Road", "AK1 2BX"):
         assert person_name not in text
     assert db.scalar(select(AuditEvent).where(AuditEvent.action == "export")) is not None
@@ -114,6 +118,9 @@ def test_partnership_pack_pdf(db: Session, login) -> None:
     response = client.get(url)
     assert response.status_code == 200
     assert response.data.startswith(b"%PDF")
+    printed = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    assert "withheld" in printed and "fewer than 5" in printed
+    assert "%" not in printed.replace("Page", "")  # no share of three referrals
     events = db.scalars(select(AuditEvent).where(AuditEvent.action == "export")).all()
     assert [e.summary.split(",")[0] for e in events] == ["Partnership pack PDF"]
     assert client.get(url).data == response.data  # the one stored copy, served again

@@ -39,6 +39,7 @@ COORDINATOR_SAME_AREA = "coordinator_same_area"  # runs the case's area and pane
 COORDINATOR_OTHER_AREA = "coordinator_other_area"
 ACTION_OWNER = "action_owner"  # a housing officer named on the case's action
 ADMIN = "admin"
+GOVERNANCE = "governance"  # the data protection officer: governance pages, no case content
 
 SIGNED_IN = frozenset(
     {
@@ -53,16 +54,18 @@ SIGNED_IN = frozenset(
         COORDINATOR_OTHER_AREA,
         ACTION_OWNER,
         ADMIN,
+        GOVERNANCE,
     }
 )
 ACTORS = (ANONYMOUS, *sorted(SIGNED_IN))
 
 EVERYONE = SIGNED_IN | {ANONYMOUS}
-CASE_WORKERS = SIGNED_IN - {ADMIN}  # referrers, members and coordinators
+CASE_WORKERS = SIGNED_IN - {ADMIN, GOVERNANCE}  # referrers, members and coordinators
 SUPERVISORS = frozenset({SUPERVISOR_SAME_AGENCY, SUPERVISOR_OTHER_AGENCY})
 MEMBERS = frozenset({MEMBER_ON_PANEL, MEMBER_OFF_PANEL})
 COORDINATORS = frozenset({COORDINATOR_SAME_AREA, COORDINATOR_OTHER_AREA})
 ADMINS = frozenset({ADMIN})
+GOVERNORS = frozenset({GOVERNANCE})
 # Seeing the incident (and so its person and assessments): recorder, agency supervisor,
 # the area's coordinator.
 INCIDENT_READERS = frozenset({REFERRER_OWNER, SUPERVISOR_SAME_AGENCY, COORDINATOR_SAME_AREA})
@@ -96,6 +99,7 @@ PARAM_RECORDS: Mapping[str, str] = {
     "job_id": "minutes_job",
     "notification_id": "notification",
     "target_id": "target",
+    "pack_id": "sar_pack",
     "provider_id": "provider",
     "client_id": "api_client",
     "batch_id": "import_batch",
@@ -104,6 +108,7 @@ PARAM_RECORDS: Mapping[str, str] = {
     "token": "calendar_token",
     "key": "report_key",
     "filename": "static_file",
+    "restriction_id": "restriction",
 }
 
 
@@ -143,6 +148,9 @@ UNPUBLISHED = {"meeting_id": "draft_meeting", "item_id": "draft_item"}
 NEW_REFERRAL = {"referral_id": "new_referral"}
 DRAFT = {"assessment_id": "draft_assessment"}
 NOT_YOURS = Outcome.NOT_FOUND
+RESTRICTED_PERSON = {"person_id": "restricted_person"}
+RESTRICTED_REQUEST = {"restriction_id": "restriction", "request_id": "restriction_request"}
+RESTRICTED_ACCESS = {"restriction_id": "restriction", "access_id": "restriction_access"}
 
 RULES: dict[str, Rule] = {
     # ---- public pages and files
@@ -188,7 +196,7 @@ RULES: dict[str, Rule] = {
     "local_strands.edit": rule(ADMINS),
     "referral_settings.trigger_settings": rule(ADMINS),
     "repeats.settings": rule(ADMINS),
-    "audit.log": rule(ADMINS),
+    "audit.log": rule(ADMINS, GOVERNORS),
     "notify.outbox": rule(ADMINS),
     # ---- incidents, people, assessments
     "incidents.new": rule(CASE_WORKERS),
@@ -208,6 +216,7 @@ RULES: dict[str, Rule] = {
     "assessments.endorse": rule(SUPERVISOR_SAME_AGENCY),
     # ---- referrals and screening
     "referrals.index": rule(SIGNED_IN),
+    "cases.index": rule(MEMBERS, COORDINATORS),
     "referrals.new": rule(CASE_WORKERS),
     "referrals.view": rule(REFERRER_OWNER, PANEL),
     "referrals.reply": rule(REFERRER_OWNER, params={"referral_id": "more_info_referral"}),
@@ -216,6 +225,22 @@ RULES: dict[str, Rule] = {
     "referrals.accept": rule(RUNS_PANEL, params=NEW_REFERRAL),
     "referrals.decline": rule(RUNS_PANEL, params=NEW_REFERRAL),
     "referrals.more_info": rule(RUNS_PANEL, params=NEW_REFERRAL),
+    "referrals.merge": rule(RUNS_PANEL, params=NEW_REFERRAL),
+    "referrals.sharing_basis": rule(RUNS_PANEL, params=NEW_REFERRAL),
+    # ---- restricted records (the world's restricted person: recorded by the owner, in the
+    # north, restricted by the north coordinator; the supervisor has asked for access)
+    "restrictions.index": rule(COORDINATORS),
+    "restrictions.restrict": rule(COORDINATOR_SAME_AREA),
+    "restrictions.manage": rule(RUNS_PANEL),
+    "restrictions.name_users": rule(RUNS_PANEL),
+    "restrictions.remove_access": rule(RUNS_PANEL, params=RESTRICTED_ACCESS),
+    "restrictions.lift": rule(RUNS_PANEL),
+    "restrictions.decide": rule(RUNS_PANEL, params=RESTRICTED_REQUEST),
+    # those who would see the person but for the restriction (and its coordinator, sent on)
+    "restrictions.ask": rule(
+        REFERRER_OWNER, SUPERVISOR_SAME_AGENCY, RUNS_PANEL, params=RESTRICTED_PERSON
+    ),
+    "restrictions.break_glass": rule(RUNS_PANEL, params=RESTRICTED_PERSON),
     # ---- panels and the calendar
     "panels.index": rule(COORDINATORS, ADMINS),
     "panels.new": rule(COORDINATORS, ADMINS),
@@ -244,6 +269,7 @@ RULES: dict[str, Rule] = {
     "meetings.add_attendee": rule(RUNS_PANEL),
     "meetings.acknowledge_attendee": rule(RUNS_PANEL),
     "meetings.remove_attendee": rule(RUNS_PANEL),
+    "meetings.add_meeting_agency": rule(RUNS_PANEL),
     "meetings.record_case": rule(PANEL),
     "meetings.save_case": rule(RUNS_PANEL),
     "meetings.review": rule(RUNS_PANEL),
@@ -255,15 +281,22 @@ RULES: dict[str, Rule] = {
     "minutes.approve": rule(RUNS_PANEL, params=HELD),
     "minutes.issue": rule(RUNS_PANEL, params=HELD),
     "minutes.correct": rule(RUNS_PANEL, params=HELD),
+    "minutes.start_correction": rule(RUNS_PANEL, params=HELD),
     "minutes.download": rule(PANEL, params=HELD),
     "minutes.agenda": rule(PANEL),
     "minutes.prepare_agenda": rule(PANEL),
     # a minutes job: the coordinator who asked (running the panel); unknown to the rest
     "minutes.job": rule(
-        RUNS_PANEL, params=HELD, others=NOT_YOURS, exceptions={ADMIN: Outcome.REFUSED}
+        RUNS_PANEL,
+        params=HELD,
+        others=NOT_YOURS,
+        exceptions={ADMIN: Outcome.REFUSED, GOVERNANCE: Outcome.REFUSED},
     ),
     "minutes.job_status_json": rule(
-        RUNS_PANEL, params=HELD, others=NOT_YOURS, exceptions={ADMIN: Outcome.REFUSED}
+        RUNS_PANEL,
+        params=HELD,
+        others=NOT_YOURS,
+        exceptions={ADMIN: Outcome.REFUSED, GOVERNANCE: Outcome.REFUSED},
     ),
     # ---- jobs: a job's progress is its requester's (here the coordinator who issued)
     "jobs.progress": rule(COORDINATOR_SAME_AREA, others=NOT_YOURS),
@@ -281,12 +314,33 @@ RULES: dict[str, Rule] = {
     "attachments.download": rule(
         REFERRER_OWNER, PANEL, params={"attachment_id": "referral_attachment"}
     ),
+    # ---- subject access and who has seen a case: the area's coordinator and governance
+    "subject_access.index": rule(COORDINATORS, GOVERNORS),
+    "subject_access.person": rule(RUNS_PANEL, GOVERNORS),
+    "subject_access.request_pack": rule(RUNS_PANEL, GOVERNORS),
+    "subject_access.pack": rule(RUNS_PANEL, GOVERNORS),
+    "subject_access.release": rule(RUNS_PANEL, GOVERNORS),
+    "subject_access.download": rule(RUNS_PANEL, GOVERNORS),
+    "subject_access.person_seen": rule(RUNS_PANEL, GOVERNORS),
+    "subject_access.referral_seen": rule(RUNS_PANEL, GOVERNORS),
     # ---- notifications
     "notify.index": rule(CASE_WORKERS),
     "notify.preferences": rule(CASE_WORKERS),
     "notify.mark_all_read": rule(CASE_WORKERS),
     # someone else's notification does not exist for them
-    "notify.mark_read": rule(REFERRER_OWNER, others=NOT_YOURS, exceptions={ADMIN: Outcome.REFUSED}),
+    "notify.mark_read": rule(
+        REFERRER_OWNER,
+        others=NOT_YOURS,
+        exceptions={ADMIN: Outcome.REFUSED, GOVERNANCE: Outcome.REFUSED},
+    ),
+    # ---- retention: governance and admins review and decide; admins set the schedule
+    "retention.review": rule(GOVERNORS, ADMINS),
+    # (nothing of the kind is listed: allowed actors are sent back to the review page)
+    "retention.dispose": rule(GOVERNORS, ADMINS, data={"record_type": "outbox"}),
+    "retention.keep": rule(
+        GOVERNORS, ADMINS, params={"record_type": "retention_kind", "object_id": "closed_referral"}
+    ),
+    "retention.schedule": rule(ADMINS),
     # ---- reports and targets
     "reports.index": rule(COORDINATORS, ADMINS),
     "reports.export": rule(COORDINATORS, ADMINS),

@@ -79,7 +79,7 @@ def test_report_and_audit_dates_with_huge_years_are_field_errors(db: Session, lo
     assert "From must have a year between 1900 and 2100" in page.get_data(as_text=True)
     audit = login(make_user(db, Role.ADMIN)).get("/admin/audit?from=9999-12-31&to=9999-12-31")
     assert audit.status_code == 200
-    assert "Enter a date like 2026-03-27" in audit.get_data(as_text=True)
+    assert "Enter a real date, for example 27 3 2026" in audit.get_data(as_text=True)
 
 
 def test_an_invalid_judgement_level_is_a_field_error(db: Session, login) -> None:

@@ -22,6 +22,7 @@ from marac.assessments.models import AssessmentStatus
 from marac.attachments.models import Attachment
 from marac.db import utcnow
 from marac.formatting import uk_today
+from marac.governance.models import SubjectAccessPack
 from marac.imports.models import ImportBatch
 from marac.incidents.models import LocalStrand
 from marac.jobs.models import Job
@@ -30,8 +31,10 @@ from marac.minutes import lifecycle
 from marac.minutes.models import DocumentKind
 from marac.notify.models import Notification
 from marac.panels.models import AgendaStatus, CalendarFeed, MeetingStatus
+from marac.people.restriction import PersonRestriction, RestrictionAccess, RestrictionRequest
 from marac.referrals.models import ReferralStatus
 from marac.reports.models import PartnershipTarget
+from marac.retention.models import RetentionDue
 from marac.storage.backends import FileStore, new_key, store
 from tests.assessments.helpers import make_assessment
 from tests.conftest import STORAGE_ROOT
@@ -98,6 +101,7 @@ class MatrixWorld:
             "coordinator_other_area": coordinator_s,
             "action_owner": user(Role.REFERRER, housing_n),
             "admin": user(Role.ADMIN, csu),
+            "governance": user(Role.GOVERNANCE, csu),
         }
         spare_user = user(Role.REFERRER, housing_s)
         panel_n = make_panel(db, [north], [police_n, housing_n], name="North MARAC")
@@ -108,6 +112,27 @@ class MatrixWorld:
         twin = make_person(db, VICTIM_NAME)
         incident = make_incident(db, owner, person, north)
         make_incident(db, owner, twin, north)
+        # A restricted person: only the north coordinator (who restricted them) sees them.
+        restricted = make_person(db, "Rowan Quill")
+        restricted.created_by_id = owner.id
+        make_incident(db, owner, restricted, north)
+        restriction = PersonRestriction(
+            person_id=restricted.id, reason="Staff member", restricted_by_id=coordinator_n.id
+        )
+        db.add(restriction)
+        db.flush()
+        restriction_request = RestrictionRequest(
+            restriction_id=restriction.id,
+            user_id=self.users["supervisor_same_agency"].id,
+            reason="I supervise the officer",
+        )
+        restriction_access = RestrictionAccess(
+            restriction_id=restriction.id,
+            user_id=self.users["action_owner"].id,
+            granted_by_id=coordinator_n.id,
+        )
+        db.add_all([restriction_request, restriction_access])
+        db.commit()
         draft = make_assessment(db, owner, incident, AssessmentStatus.DRAFT)
         submitted = make_assessment(db, owner, incident, AssessmentStatus.SUBMITTED)
         endorsed = make_assessment(db, owner, incident, AssessmentStatus.ENDORSED)
@@ -183,6 +208,8 @@ class MatrixWorld:
             email_domains="north-police.example",
         )
         db.add_all([attendee, notification, strand, target, spare_target, feed, provider])
+        # The closed case is listed for retention review (so it can be kept).
+        db.add(RetentionDue(record_type="closed_referral", object_id=closed.id, due_on=today))
         db.commit()
 
         lifecycle.approve(db, held, coordinator_n)
@@ -221,6 +248,13 @@ class MatrixWorld:
                 uploaded_by_id=self.users["referrer_owner"].id, **{f"{kind}_id": owner.id},
             )  # fmt: skip
         db.add_all(attachments.values())
+        # A produced subject access pack for the person (the bytes stand in for its ZIP).
+        zipped = files.put(new_key(f"subject-access/{person.id}", ".zip"), b"PK matrix pack")
+        pack = SubjectAccessPack(
+            person_id=person.id, status="ready", requested_by_id=coordinator_n.id,
+            storage_key=zipped.key, sha256=zipped.sha256, size_bytes=zipped.size,
+        )  # fmt: skip
+        db.add(pack)
         db.commit()
 
         self.ids: dict[str, int | str] = {
@@ -230,6 +264,10 @@ class MatrixWorld:
             "user": spare_user.id,
             "person": person.id,
             "twin": twin.id,
+            "restricted_person": restricted.id,
+            "restriction": restriction.id,
+            "restriction_request": restriction_request.id,
+            "restriction_access": restriction_access.id,
             "incident": incident.id,
             "draft_assessment": draft.id,
             "submitted_assessment": submitted.id,
@@ -267,8 +305,10 @@ class MatrixWorld:
             "asset_file": "images/favicon.svg",
             "incident_kind": "incident",
             "referral_kind": "referral",
+            "retention_kind": "closed_referral",
             "action_kind": "action",
             "incident_attachment": attachments["incident"].id,
             "referral_attachment": attachments["referral"].id,
             "action_attachment": attachments["action"].id,
+            "sar_pack": pack.id,
         }

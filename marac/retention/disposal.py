@@ -1,0 +1,325 @@
+"""Disposal itself: personal data and free text removed in place, documents deleted.
+
+The rows stay, with the facts the dashboard and reports count (dates, area, strands,
+risk, source, status, outcome, agencies, action due dates and statuses), so a past
+period's figures do not change after disposal. What goes: names, dates of birth,
+addresses, contact details, every free-text field, assessment answers, and the
+attachments' bytes in the store.
+
+A person, incident or assessment shared with a case that is still open or not yet
+disposed of is left alone; it goes with the last case that holds it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm import Session
+
+from marac.actions.models import Action, ActionReview, ActionUpdate
+from marac.assessments.models import RiskAssessment, RiskMeasure
+from marac.attachments.models import Attachment
+from marac.incidents.models import Incident, Perpetrator
+from marac.meetings.models import AgendaItem, CaseInformation, CaseResearch
+from marac.notify.models import Notification, OutboxMessage
+from marac.people.models import Person
+from marac.referrals.models import Referral, ReferralIncident
+from marac.retention.models import DisposedRecord
+from marac.retention.schedule import RecordType
+from marac.storage.objects import Store
+
+# Internal kinds in `disposed_record`: what went with a case, so a later case's disposal
+# knows a shared person or incident has nothing else left holding it.
+INCIDENT = "incident"
+ASSESSMENT = "assessment"
+PERSON = "person"
+REFERRAL_TYPES = (RecordType.CLOSED_REFERRAL.value, RecordType.DECLINED_REFERRAL.value)
+REMOVED = "Removed"
+
+
+@dataclass
+class Disposed:
+    records: int = 0
+    people: int = 0
+    documents: int = 0
+
+
+def _disposed(db: Session, *kinds: str) -> set[int]:
+    return set(
+        db.scalars(select(DisposedRecord.object_id).where(DisposedRecord.record_type.in_(kinds)))
+    )
+
+
+def _mark(db: Session, kind: str, ids: Iterable[int]) -> None:
+    for object_id in sorted(set(ids)):
+        db.add(DisposedRecord(record_type=kind, object_id=object_id))
+
+
+def _incidents_of(db: Session, referral_ids: set[int]) -> set[int]:
+    """Incidents a set of referrals are about: linked, triggering, or assessed."""
+    if not referral_ids:
+        return set()
+    linked = set(
+        db.scalars(
+            select(ReferralIncident.incident_id).where(
+                ReferralIncident.referral_id.in_(referral_ids)
+            )
+        )
+    )
+    triggers = db.execute(
+        select(Referral.trigger_incident_id, RiskAssessment.incident_id)
+        .outerjoin(RiskAssessment, RiskAssessment.id == Referral.assessment_id)
+        .where(Referral.id.in_(referral_ids))
+    ).all()
+    for trigger, assessed in triggers:
+        linked |= {i for i in (trigger, assessed) if i is not None}
+    return linked
+
+
+def dispose_referrals(db: Session, store: Store, record_type: str, ids: list[int]) -> Disposed:
+    """Anonymise these referrals and everything only they hold; delete their documents."""
+    result = Disposed(records=len(ids))
+    if not ids:
+        return result
+    gone = set(ids) | _disposed(db, *REFERRAL_TYPES)
+    others = set(db.scalars(select(Referral.id).where(Referral.id.not_in(gone))))
+
+    incidents = _incidents_of(db, set(ids)) - _incidents_of(db, others) - _disposed(db, INCIDENT)
+    assessments = set(
+        db.scalars(
+            select(RiskAssessment.id).where(
+                or_(
+                    RiskAssessment.id.in_(
+                        select(Referral.assessment_id).where(Referral.id.in_(ids))
+                    ),
+                    RiskAssessment.incident_id.in_(incidents),
+                )
+            )
+        )
+    )
+    assessments -= set(
+        db.scalars(
+            select(Referral.assessment_id).where(
+                Referral.id.in_(others), Referral.assessment_id.is_not(None)
+            )
+        )
+    )
+    assessments -= _disposed(db, ASSESSMENT)
+    actions = set(db.scalars(select(Action.id).where(Action.referral_id.in_(ids))))
+    items = set(db.scalars(select(AgendaItem.id).where(AgendaItem.referral_id.in_(ids))))
+
+    result.documents = _delete_documents(db, store, ids, incidents, actions)
+    _clear_referrals(db, ids)
+    _clear_incidents(db, incidents)
+    _clear_assessments(db, assessments)
+    _clear_case_work(db, ids, actions, items)
+    _mark(db, record_type, ids)
+    _mark(db, INCIDENT, incidents)
+    _mark(db, ASSESSMENT, assessments)
+    db.flush()
+    result.people = _anonymise_people(db, ids, incidents, others)
+    return result
+
+
+def _delete_documents(
+    db: Session, store: Store, referrals: Iterable[int], incidents: set[int], actions: set[int]
+) -> int:
+    """Delete each attachment's object from the store; the row keeps no name or text.
+
+    The objects go before the commit: if the transaction then fails the job runs again
+    and finishes the rows (a second delete of a missing object is harmless), whereas the
+    other order could leave bytes nobody points at.
+    """
+    rows = db.scalars(
+        select(Attachment).where(
+            or_(
+                Attachment.referral_id.in_(list(referrals)),
+                Attachment.incident_id.in_(incidents),
+                Attachment.action_id.in_(actions),
+            )
+        )
+    ).all()
+    deleted = 0
+    for row in rows:
+        if row.storage_key:
+            store.delete(row.storage_key)
+            deleted += 1
+        row.storage_key = ""
+        row.filename = REMOVED
+        row.description = ""
+        row.signature = ""
+    return deleted
+
+
+def _clear_referrals(db: Session, ids: list[int]) -> None:
+    db.execute(
+        update(Referral)
+        .where(Referral.id.in_(ids))
+        .values(
+            location="",
+            location_postcode="",
+            trigger_reasons=[],
+            reasons="",
+            victim_views="",
+            lawful_basis="",
+            needs="",
+            support_service="",
+            screening_note="",
+            closure_reason="",
+            victim_view_of_outcome="",
+            version=Referral.version + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _clear_incidents(db: Session, ids: set[int]) -> None:
+    if not ids:
+        return
+    db.execute(
+        update(Incident)
+        .where(Incident.id.in_(ids))
+        .values(place="", postcode="", crime_reference="", perceived_by="", description="")
+        .execution_options(synchronize_session=False)
+    )
+    db.execute(
+        update(Perpetrator)
+        .where(Perpetrator.incident_id.in_(ids))
+        .values(name="", description="")
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _clear_assessments(db: Session, ids: set[int]) -> None:
+    if not ids:
+        return
+    for assessment in db.scalars(select(RiskAssessment).where(RiskAssessment.id.in_(ids))):
+        assessment.answers = {}
+        assessment.judgement_rationale = ""
+        assessment.below_suggested_reason = ""
+        assessment.endorsement_reason = ""
+        if assessment.external_endorser_name is not None:
+            assessment.external_endorser_name = REMOVED
+        if assessment.external_endorser_reference is not None:
+            assessment.external_endorser_reference = ""
+    db.execute(
+        update(RiskMeasure)
+        .where(RiskMeasure.assessment_id.in_(ids))
+        .values(description=REMOVED, responsible="")
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _clear_case_work(db: Session, ids: list[int], actions: set[int], items: set[int]) -> None:
+    """Actions keep agency, due date and status (the reports count them); no text."""
+    if actions:
+        db.execute(
+            update(Action)
+            .where(Action.id.in_(actions))
+            .values(description=REMOVED, version=Action.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+        for model in (ActionUpdate, ActionReview):
+            db.execute(
+                update(model)
+                .where(model.action_id.in_(actions))
+                .values(note="")
+                .execution_options(synchronize_session=False)
+            )
+    if items:
+        db.execute(
+            update(AgendaItem)
+            .where(AgendaItem.id.in_(items))
+            .values(status_reason="", risks_identified="", version=AgendaItem.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+        db.execute(
+            update(CaseInformation)
+            .where(CaseInformation.agenda_item_id.in_(items))
+            .values(information="")
+            .execution_options(synchronize_session=False)
+        )
+    db.execute(
+        update(CaseResearch)
+        .where(CaseResearch.referral_id.in_(ids))
+        .values(involvement="", risks="", can_offer="", version=CaseResearch.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _anonymise_people(db: Session, ids: list[int], incidents: set[int], others: set[int]) -> int:
+    """Anonymise each person of these cases that nothing undisposed still holds."""
+    people = set(
+        db.scalars(
+            select(Referral.person_id).where(Referral.id.in_(ids), Referral.person_id.is_not(None))
+        )
+    )
+    if incidents:
+        people |= set(db.scalars(select(Incident.person_id).where(Incident.id.in_(incidents))))
+        people |= set(
+            db.scalars(
+                select(Perpetrator.person_id).where(
+                    Perpetrator.incident_id.in_(incidents), Perpetrator.person_id.is_not(None)
+                )
+            )
+        )
+    people -= _disposed(db, PERSON)
+    if not people:
+        return 0
+    kept_incidents = select(DisposedRecord.object_id).where(DisposedRecord.record_type == INCIDENT)
+    held = set(
+        db.scalars(
+            select(Referral.person_id).where(
+                Referral.id.in_(others), Referral.person_id.in_(people)
+            )
+        )
+    )
+    held |= set(
+        db.scalars(
+            select(Incident.person_id).where(
+                Incident.person_id.in_(people), Incident.id.not_in(kept_incidents)
+            )
+        )
+    )
+    held |= set(
+        db.scalars(
+            select(Perpetrator.person_id).where(
+                Perpetrator.person_id.in_(people), Perpetrator.incident_id.not_in(kept_incidents)
+            )
+        )
+    )
+    free = sorted(people - held)
+    if not free:
+        return 0
+    db.execute(
+        update(Person)
+        .where(Person.id.in_(free))
+        .values(
+            full_name=REMOVED,
+            normalised_name="",
+            date_of_birth=None,
+            gender_identity="",
+            address="",
+            postcode="",
+            phone="",
+            safe_contact_notes="",
+            communication_needs="",
+            interpreter_language="",
+            disability_adjustments="",
+        )
+        .execution_options(synchronize_session=False)
+    )
+    _mark(db, PERSON, free)
+    return len(free)
+
+
+def delete_messages(db: Session, record_type: str, ids: list[int]) -> Disposed:
+    """Notifications and sent emails are short-lived copies: the rows themselves go."""
+    model = Notification if record_type == RecordType.NOTIFICATION.value else OutboxMessage
+    if ids:
+        db.execute(
+            delete(model).where(model.id.in_(ids)).execution_options(synchronize_session=False)
+        )
+    return Disposed(records=len(ids))

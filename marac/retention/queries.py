@@ -1,0 +1,268 @@
+"""What the retention pages and jobs read: the schedule in force, what is due, the log.
+
+The review page names records by reference, kind, area and dates only: the information
+governance role reviews retention without seeing case content.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from marac.accounts.models import Area, Role, User
+from marac.audit.models import AuditEvent
+from marac.notify.models import Notification, OutboxMessage
+from marac.operations import NotFound, allow
+from marac.referrals.models import Referral, ReferralStatus
+from marac.retention.models import (
+    DisposalLog,
+    DisposedRecord,
+    RetentionDue,
+    RetentionHold,
+    RetentionPeriod,
+)
+from marac.retention.schedule import KINDS, SCHEDULE, UK, Kind, RecordType, cutoff, due_on
+
+REVIEWERS = (Role.GOVERNANCE, Role.ADMIN)
+LISTED_ON_PAGE = 200  # a page lists this many records of a kind; the count says the rest
+
+
+def may_review(actor: User) -> bool:
+    """The data protection officer, and administrators where a council has none."""
+    return actor.has_role(*REVIEWERS)
+
+
+def periods(db: Session) -> dict[str, int]:
+    """Months per record type: the council's own, else the default."""
+    own = dict(db.execute(select(RetentionPeriod.record_type, RetentionPeriod.months)).all())
+    return {kind.record_type.value: own.get(kind.record_type.value, kind.default_months)
+            for kind in SCHEDULE}  # fmt: skip
+
+
+def started_before(months: int, today: date) -> datetime:
+    """Records that started before this instant (UTC) are due today."""
+    next_day = cutoff(months, today) + timedelta(days=1)
+    return datetime.combine(next_day, time.min, tzinfo=UK).astimezone(UTC)
+
+
+def _undisposed(record_type: str, column: object) -> object:
+    disposed = select(DisposedRecord.object_id).where(DisposedRecord.record_type == record_type)
+    return column.not_in(disposed)  # type: ignore[attr-defined]
+
+
+def candidates(db: Session, record_type: str, months: int, today: date) -> dict[int, date]:
+    """Each record of the kind past its date today (not yet disposed of): id -> due date."""
+    bound = started_before(months, today)
+    kind = RecordType(record_type)
+    if kind is RecordType.CLOSED_REFERRAL:
+        rows = db.execute(
+            select(Referral.id, Referral.closed_at).where(
+                Referral.status == ReferralStatus.CLOSED.value,
+                Referral.closed_at.is_not(None),
+                Referral.closed_at < bound,
+                _undisposed(record_type, Referral.id),
+            )
+        ).all()
+    elif kind is RecordType.DECLINED_REFERRAL:
+        declined = func.coalesce(Referral.screened_at, Referral.updated_at)
+        rows = db.execute(
+            select(Referral.id, declined).where(
+                Referral.status.in_((ReferralStatus.DECLINED.value, ReferralStatus.MERGED.value)),
+                declined < bound,
+                _undisposed(record_type, Referral.id),
+            )
+        ).all()
+    elif kind is RecordType.NOTIFICATION:
+        rows = db.execute(
+            select(Notification.id, Notification.created_at).where(Notification.created_at < bound)
+        ).all()
+    elif kind is RecordType.OUTBOX:
+        rows = db.execute(
+            select(OutboxMessage.id, OutboxMessage.sent_at).where(
+                OutboxMessage.sent_at.is_not(None), OutboxMessage.sent_at < bound
+            )
+        ).all()
+    else:  # audit rows are counted, never listed one by one (review only)
+        return {}
+    return {row[0]: due_on(_aware(row[1]), months) for row in rows}
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands back coalesce() results without the column type's conversion.
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def active_holds(db: Session, record_type: str, today: date) -> set[int]:
+    """Records kept with a reason whose review date has not come."""
+    return set(
+        db.scalars(
+            select(RetentionHold.object_id).where(
+                RetentionHold.record_type == record_type, RetentionHold.review_on > today
+            )
+        )
+    )
+
+
+def disposable_ids(db: Session, record_type: str, today: date) -> list[int]:
+    """What the last listing found due, less anything kept since: what a disposal takes."""
+    held = active_holds(db, record_type, today)
+    listed = db.scalars(
+        select(RetentionDue.object_id)
+        .where(RetentionDue.record_type == record_type)
+        .order_by(RetentionDue.object_id)
+    )
+    return [object_id for object_id in listed if object_id not in held]
+
+
+@dataclass(frozen=True)
+class DueRecord:
+    object_id: int
+    due_on: date
+    reference: str = ""
+    status: str = ""
+    area: str = ""
+
+
+@dataclass(frozen=True)
+class HoldRow:
+    record_type: str
+    object_id: int
+    reference: str
+    reason: str
+    review_on: date
+    held_by: str
+
+
+@dataclass(frozen=True)
+class KindReview:
+    kind: Kind
+    months: int
+    count: int
+    records: list[DueRecord]
+
+
+@dataclass(frozen=True)
+class LogRow:
+    record_type: str
+    label: str
+    count: int
+    people_anonymised: int
+    documents_deleted: int
+    disposed_by: str
+    disposed_at: datetime
+
+
+@dataclass(frozen=True)
+class Review:
+    today: date
+    kinds: list[KindReview]
+    holds: list[HoldRow]
+    log: list[LogRow]
+
+
+def _references(db: Session, ids: list[int]) -> dict[int, tuple[str, str, str]]:
+    if not ids:
+        return {}
+    rows = db.execute(
+        select(Referral.id, Referral.reference, Referral.status, Area.name)
+        .outerjoin(Area, Area.id == Referral.area_id)
+        .where(Referral.id.in_(ids))
+    ).all()
+    return {row[0]: (row[1], row[2], row[3] or "") for row in rows}
+
+
+def review(db: Session, actor: User, today: date) -> Review:
+    """The review page: per kind, what is due and not kept; the holds; the disposal log."""
+    allow(may_review(actor))
+    months = periods(db)
+    kinds: list[KindReview] = []
+    for kind in SCHEDULE:
+        name = kind.record_type.value
+        if kind.review_only:
+            count = db.scalar(
+                select(func.count(AuditEvent.id)).where(
+                    AuditEvent.at < started_before(months[name], today)
+                )
+            )
+            kinds.append(KindReview(kind, months[name], count or 0, []))
+            continue
+        ids = disposable_ids(db, name, today)
+        shown = ids[:LISTED_ON_PAGE] if kind.holdable else []
+        dates = dict(
+            db.execute(
+                select(RetentionDue.object_id, RetentionDue.due_on).where(
+                    RetentionDue.record_type == name, RetentionDue.object_id.in_(shown)
+                )
+            ).all()
+        )
+        refs = _references(db, shown)
+        records = [DueRecord(i, dates[i], *refs.get(i, ("", "", ""))) for i in shown if i in dates]
+        kinds.append(KindReview(kind, months[name], len(ids), records))
+    holds = _holds(db)
+    return Review(today, kinds, holds, disposal_log(db, actor))
+
+
+def _holds(db: Session) -> list[HoldRow]:
+    rows = db.execute(
+        select(RetentionHold, User.name)
+        .outerjoin(User, User.id == RetentionHold.held_by_id)
+        .order_by(RetentionHold.review_on, RetentionHold.object_id)
+    ).all()
+    refs = _references(db, [hold.object_id for hold, _ in rows])
+    return [
+        HoldRow(
+            hold.record_type,
+            hold.object_id,
+            refs.get(hold.object_id, ("", "", ""))[0],
+            hold.reason,
+            hold.review_on,
+            name or "",
+        )
+        for hold, name in rows
+    ]
+
+
+def disposal_log(db: Session, actor: User) -> list[LogRow]:
+    """Every disposal, newest first: kinds and counts, never what the records said."""
+    allow(may_review(actor))
+    rows = db.execute(
+        select(DisposalLog, User.name)
+        .outerjoin(User, User.id == DisposalLog.disposed_by_id)
+        .order_by(DisposalLog.disposed_at.desc(), DisposalLog.id.desc())
+    ).all()
+    return [
+        LogRow(
+            row.record_type,
+            KINDS[row.record_type].label if row.record_type in KINDS else row.record_type,
+            row.count,
+            row.people_anonymised,
+            row.documents_deleted,
+            name or "",
+            row.disposed_at,
+        )
+        for row, name in rows
+    ]
+
+
+def listed(db: Session, record_type: str, object_id: int) -> RetentionDue | None:
+    return db.get(RetentionDue, (record_type, object_id))
+
+
+def today_uk(now: datetime) -> date:
+    return now.astimezone(UK).date()
+
+
+def hold_target(db: Session, actor: User, record_type: str, object_id: int) -> DueRecord:
+    """The record a reviewer is about to keep: listed now, or already kept (to change)."""
+    allow(may_review(actor))
+    due = db.get(RetentionDue, (record_type, object_id))
+    hold = db.get(RetentionHold, (record_type, object_id))
+    if due is None and hold is None:
+        raise NotFound()
+    reference, status, area = _references(db, [object_id]).get(object_id, ("", "", ""))
+    return DueRecord(object_id, due.due_on if due else hold.review_on, reference, status, area)  # type: ignore[union-attr]

@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 # Two workers per run: the machine has two cores and the tests are independent.
-PYTEST_ARGS ?= -n 2
+PYTEST_ARGS ?= -n 2 --dist worksteal
 
 .PHONY: install install-test run test lint browser system-packages wrk bench clean
 
@@ -100,6 +100,7 @@ test: install-test browser lint
 	@status=0; $(BIN)/python -m tests.postgres check || status=$$?; \
 	if [ $$status -ne 0 ] && [ $$status -ne 3 ]; then exit $$status; fi; \
 	mkdir -p test-artifacts; \
+	if [ $$status -eq 0 ]; then export MARAC_BROWSER_SHARE=1; fi; \
 	if [ $$status -eq 0 ]; then \
 	  MARAC_TEST_DB=postgresql $(BIN)/pytest $(PYTEST_ARGS) > test-artifacts/postgresql.log 2>&1 & pg=$$!; \
 	fi; \

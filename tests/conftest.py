@@ -11,6 +11,7 @@ import re
 import shutil
 import tempfile
 import uuid
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -47,7 +48,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 def pytest_report_header() -> str:
-    return f"Community MARAC database backend: {BACKEND}"
+    shared = ", browser tests shared with the other database's run" if BROWSER_SHARE else ""
+    return f"Community MARAC database backend: {BACKEND}{shared}"
 
 
 # The longest modules, started first: pytest-xdist then spreads the short tests around them
@@ -65,7 +67,36 @@ SLOW_FIRST = (
 )
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+# `make test` runs the suite once per database, side by side, and sets this. The browser
+# tests drive pages whose queries and rules the rest of the suite checks on both databases,
+# and they are a third of the suite's time, so there each runs once: a hash of the test's
+# id picks its database, so the split does not depend on what else either run collects.
+# Run pytest yourself (this unset) to have every browser test on MARAC_TEST_DB.
+BROWSER_SHARE = os.environ.get("MARAC_BROWSER_SHARE") == "1"
+BACKENDS = ("sqlite", "postgresql")
+
+
+def is_browser_test(item: pytest.Item) -> bool:
+    return item.get_closest_marker("browser") is not None or item.nodeid.startswith("tests/e2e/")
+
+
+def browser_tests_elsewhere(items: list[pytest.Item], backend: str) -> list[pytest.Item]:
+    """The browser tests the other database's run takes, when the two share them."""
+    mine = BACKENDS.index(backend)
+    return [
+        item
+        for item in items
+        if is_browser_test(item) and zlib.crc32(item.nodeid.encode()) % len(BACKENDS) != mine
+    ]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if BROWSER_SHARE:
+        elsewhere = set(browser_tests_elsewhere(items, BACKEND))
+        if elsewhere:
+            config.hook.pytest_deselected(items=sorted(elsewhere, key=lambda i: i.nodeid))
+            items[:] = [i for i in items if i not in elsewhere]
+
     def rank(item: pytest.Item) -> int:
         path = item.nodeid.split("::")[0]
         return next(

@@ -36,6 +36,7 @@ def app(database_url: str, clamd_address: str, tmp_path: Path) -> Iterator[Flask
     application.extensions["marac_db"].engine.dispose()
 
 
+@pytest.mark.browser
 def test_a_coordinator_attaches_a_letter_to_a_case_and_downloads_it(
     page: Page, db: Session, sign_in: SignIn, tmp_path: Path
 ) -> None:

@@ -139,7 +139,9 @@ def add_routes(blp: Blueprint) -> None:
         "`endorsement` (scope assessments:endorse) it is endorsed too, and the referral "
         "rules run: an endorsed high assessment becomes a referral for the area's "
         "coordinator. 201 when made; 200 with the same body for a retry. The same key with "
-        "another body is 422; the same sender_reference with another body is 409.",
+        "another body is 422; the same sender_reference with another body is 409, and so is "
+        "an assessment of an incident whose assessment is under way or endorsed (an incident "
+        "is assessed once).",
     )
     @blp.arguments(IdempotencyHeaderSchema, location="headers")
     @blp.arguments(AssessmentInSchema)

@@ -724,12 +724,17 @@ def create_assessment(
 
     Every answer is validated against the named instrument version; the judgement rule
     and the plan's rules are the pages'. With `submit` it is submitted (supervisors told).
+    Refused with `AlreadyAssessed`, as on the pages, when the incident's assessment is
+    under way or endorsed.
     """
     allow(any(actor.has_role(role) for role in CASE_ROLES) and not actor.has_role(Role.ADMIN))
     incident = db.get(Incident, incident_id)
     if incident is None:
         raise NotFound()
     allow(_can_view_incident(actor, incident))
+    under_way = assessment_under_way(db, incident.id)
+    if under_way is not None:
+        raise AlreadyAssessed(under_way)
     instrument = INSTRUMENTS.get(instrument_version)
     if instrument is None:
         raise Invalid(

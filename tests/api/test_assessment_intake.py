@@ -204,3 +204,18 @@ def test_an_endorsement_breaking_the_level_rules_names_the_endorsement_field(
     future["endorsement"]["endorsed_at"] = "2999-01-01T10:00:00+00:00"
     assert "endorsement.endorsed_at" in _fields(_post(client, token, future))
     assert _count(db, RiskAssessment) == 0 and _count(db, Referral) == 0
+
+
+def test_a_second_assessment_of_the_same_incident_is_refused_as_on_the_pages(
+    db: Session, client: Client
+) -> None:
+    """A records system resending under a new reference cannot assess an incident twice."""
+    make_area(db, "North", districts="AK1")
+    _, token = make_api_client(db)
+    _sent_incident(client, token)
+    first = _post(client, token, assessment_body(endorsed=False))
+    assert first.status_code == 201, first.get_data(as_text=True)
+    second = _post(client, token, {**assessment_body(), "sender_reference": "RA/778/26"}, "ra-2")
+    assert second.status_code == 409 and second.mimetype == PROBLEM
+    assert "waiting for endorsement" in second.get_json()["detail"]
+    assert _count(db, RiskAssessment) == 1 and _count(db, Referral) == 0

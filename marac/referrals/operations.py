@@ -86,6 +86,14 @@ class AlreadyScreened(Conflict):
         )
 
 
+def needs_sharing_basis(referral: Referral) -> bool:
+    """Acceptance waits for the victim's views, consent and basis to be recorded.
+
+    A partner states consent when referring; an automatic referral arrives with none.
+    """
+    return referral.source != ReferralSource.PARTNER and not consent_rules.is_recorded(referral)
+
+
 class NoSharingBasis(Invalid):
     """An automatic referral reached acceptance with no record of consent or lawful basis."""
 
@@ -333,8 +341,7 @@ def accept_referral(
     area = db.get(Area, area_id) if area_id else None
     if area is None or not area.active:
         raise Invalid({"area_id": "Select the area whose panel should hear the case"})
-    # A partner states consent when referring; an automatic referral arrives with none.
-    if referral.source != ReferralSource.PARTNER and not consent_rules.is_recorded(referral):
+    if needs_sharing_basis(referral):
         raise NoSharingBasis()
     old_area = referral.area_id
     referral.area_id = area.id

@@ -56,6 +56,7 @@ from marac.referrals.operations import (
     TRIGGER_FIELDS,
     may_record_sharing_basis,
     may_refer,
+    needs_sharing_basis,
     other_open_referral,
     trigger_defaults,
 )
@@ -87,6 +88,8 @@ class ReferralList:
     areas: dict[int, Area]
     new_ids: frozenset[int] = frozenset()  # made since the viewer last opened the queue
     new_since: datetime | None = None
+    # Screening: the referrals that cannot be accepted until the sharing basis is recorded.
+    basis_needed: frozenset[int] = frozenset()
 
 
 def by_id(db: Session, model: type[T], ids: Iterable[int | None]) -> dict[int, T]:
@@ -182,6 +185,8 @@ def screening_queue(
     record(
         db, "screening_queue_viewed", OBJECT, None, f"Screening queue page {page.page}", user=viewer
     )
+    needed = frozenset(r.id for r in page.items if needs_sharing_basis(r))
+    listed = replace(listed, basis_needed=needed)
     if since is None:
         return listed
     new_ids = frozenset(r.id for r in page.items if r.created_at > since)

@@ -204,6 +204,7 @@ def screening() -> str:
         areas=listed.areas,
         new_ids=listed.new_ids,
         new_since=listed.new_since,
+        basis_needed=listed.basis_needed,
         labels=page_labels(),
         now=utcnow(),
         days_waiting=queries.days_waiting,

@@ -291,3 +291,27 @@ def test_a_stale_form_is_refused_and_keeps_what_was_typed(
     assert "Someone else changed this referral" in page
     assert "Typed before someone else saved." in page
     assert fresh(db, automatic).victim_views == ""
+
+
+def test_the_screening_queue_marks_what_needs_a_basis_until_it_is_recorded(
+    db: Session, world: World, automatic: Referral, login
+) -> None:
+    partner = make_referral(db, world.person, world.area, referrer=world.referrer)
+    client = login(world.coordinator)
+
+    def marked() -> dict[str, bool]:
+        page = client.get("/referrals/screening").get_data(as_text=True)
+        rows = page.split('<tr class="govuk-table__row">')[2:]
+        return {
+            ref: "Sharing basis needed" in row
+            for row in rows
+            for ref in (automatic.reference, partner.reference)
+            if ref in row
+        }
+
+    assert marked() == {automatic.reference: True, partner.reference: False}
+    operations.record_sharing_basis(
+        db, world.coordinator, automatic.id, version=automatic.version, basis=SAFEGUARDING
+    )
+    db.commit()
+    assert marked() == {automatic.reference: False, partner.reference: False}

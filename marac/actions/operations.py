@@ -27,7 +27,7 @@ from marac.actions.rules import (
 )
 from marac.audit import record
 from marac.db import utcnow
-from marac.formatting import format_date, uk_today
+from marac.formatting import format_date, plural, uk_today
 from marac.operations import Conflict, Invalid, NotFound, allow, operation
 from marac.panels.access import runs_panel
 from marac.panels.models import Meeting
@@ -304,7 +304,7 @@ def edit_action(
         "action_edited",
         OBJECT,
         action.id,
-        f"{referral.reference}: {len(changes)} change(s)",
+        f"{referral.reference}: {plural(len(changes), 'change')}",
         user=actor,
     )
     _flush_or_conflict(db)

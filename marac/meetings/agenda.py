@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, aliased
 from marac.accounts.models import Agency
 from marac.actions.models import OUTSTANDING_STATUSES, Action
 from marac.audit import record
+from marac.formatting import plural
 from marac.meetings.models import AgendaItem, CaseResearch, Decision, ItemKind, ItemStatus
 from marac.panels.access import runs_panel, sits_on_panel
 from marac.panels.models import AgendaStatus, Meeting, MeetingStatus
@@ -407,7 +408,7 @@ def build_agenda(session: Session, meeting: Meeting, user: Any) -> list[AgendaIt
         "agenda_built",
         "meeting",
         meeting.id,
-        f"Agenda built: {len(added)} case(s) added",
+        f"Agenda built: {plural(len(added), 'case')} added",
         user=user,
     )
     return added

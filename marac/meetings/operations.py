@@ -23,7 +23,7 @@ from marac.actions.operations import add_action
 from marac.actions.rules import KIND_LABELS, RARA_LABELS, due_date_problem
 from marac.audit import record
 from marac.db import utcnow
-from marac.formatting import format_date, uk_today
+from marac.formatting import format_date, plural, uk_today
 from marac.meetings import agenda as agenda_rules
 from marac.meetings import agenda_publish, notices, queries
 from marac.meetings.models import (
@@ -196,7 +196,7 @@ def publish_agenda(
     meeting.agenda_published_at = utcnow()
     meeting.agenda_published_by_id = actor.id
     meeting.agenda_lapsed_reason = reason
-    summary = f"Agenda published with {listed} case(s)"
+    summary = f"Agenda published with {plural(listed, 'case')}"
     if lapsed:
         names = ", ".join(a.name for a in lapsed)
         summary += f"; agreement lapsed for {names} (reason given)"
@@ -453,7 +453,7 @@ def note_meeting_viewed(db: Session, actor: User, page: queries.MeetingPage) -> 
         OBJECT,
         meeting.id,
         f"Viewed the meeting of {meeting.panel.name} on {meeting.meeting_date.isoformat()}"
-        + (f" with {cases} case(s)" if cases else ""),
+        + (f" with {plural(cases, 'case')}" if cases else ""),
         user=actor,
     )
 

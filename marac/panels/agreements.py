@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from marac.accounts.agreements import is_lapsed, needs_lapse_notice
 from marac.accounts.models import Agency, User
 from marac.audit import record
+from marac.formatting import plural
 from marac.notify import events
 from marac.operations import operation
 from marac.panels.models import Panel, panel_agency
@@ -84,7 +85,7 @@ def tell_lapsed_agreements(db: Session, today: date) -> list[Agency]:
             "agreement_lapse_noticed",
             "agency",
             agency.id,
-            f"Information-sharing agreement lapsed; {len(users)} coordinator(s) told",
+            f"Information-sharing agreement lapsed; {plural(len(users), 'coordinator')} told",
         )
         told.append(agency)
     return told

@@ -19,7 +19,7 @@ from marac.accounts.models import Agency, Area, Role, User
 from marac.assessments.models import AssessmentStatus, RiskAssessment
 from marac.audit import record
 from marac.db import utcnow
-from marac.formatting import format_datetime
+from marac.formatting import format_datetime, plural
 from marac.incidents.access import viewable_incidents
 from marac.incidents.models import Incident
 from marac.operations import Conflict, Invalid, NotFound, allow, operation
@@ -293,7 +293,7 @@ def refer_case(
         OBJECT,
         referral.id,
         f"{referral.reference}: partner referral ({subject}) about "
-        f"{len(chosen)} incident(s); area {area.name if area else 'not known'}"
+        f"{plural(len(chosen), 'incident')}; area {area.name if area else 'not known'}"
         + ("; repeat" if is_repeat else ""),
         user=actor,
     )
@@ -566,7 +566,7 @@ def merge_referral(
     )  # fmt: skip
     record(
         db, "referral_merged_into", OBJECT, into.id,
-        f"{referral.reference} merged in: {len(moved)} incident(s) added", user=actor,
+        f"{referral.reference} merged in: {plural(len(moved), 'incident')} added", user=actor,
     )  # fmt: skip
     _flush_or_conflict(db)
     return into

@@ -227,7 +227,7 @@ def test_edit_reassigns_logs_audits_and_tells_the_new_officer(db: Session) -> No
     entry = db.scalar(select(ActionUpdate).where(ActionUpdate.action_id == action.id))
     assert entry is not None and entry.note.startswith("Changed ")
     (audit,) = _audits(db, "action_edited")
-    assert audit.summary.endswith("2 change(s)")
+    assert audit.summary.endswith("2 changes")
     assert _count(db, Notification, Notification.user_id == world.housing_colleague.id) == 1
 
 

@@ -64,7 +64,7 @@ def test_build_then_publish_notifies_the_panels_members(db: Session, world: Pane
     assert meeting.agenda_status == AgendaStatus.PUBLISHED.value
     assert meeting.agenda_published_by_id == w.coordinator.id
     (row,) = audit(db, "agenda_published")
-    assert (row.user_id, row.summary) == (w.coordinator.id, "Agenda published with 3 case(s)")
+    assert (row.user_id, row.summary) == (w.coordinator.id, "Agenda published with 3 cases")
     members = {w.police_member.id, w.housing_member.id, w.vs_member.id}
     assert notices(db, AGENDA_PUBLISHED) == members  # not the other panel's member
 

@@ -335,11 +335,24 @@ def minutes_ratio(runs: int = 3) -> tuple[float, float, int]:
     return statistics.median(ours), statistics.median(plain), pages
 
 
+def _tune(url: str) -> None:
+    """The one setting the README's deployment section asks for (SSD or cached data)."""
+    import psycopg
+    from psycopg import sql
+
+    name = url.rpartition("/")[2]
+    with psycopg.connect(url.replace("postgresql+psycopg", "postgresql"), autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("ALTER DATABASE {} SET random_page_cost = 1.1").format(sql.Identifier(name))
+        )
+
+
 def build(size: Size, server: str, scale: float) -> None:
     from marac import migrate
     from marac.db import create_postgres_database, make_engine
 
     size.url = create_postgres_database(server, f"marac_bench_{size.name}")
+    _tune(size.url)
     migrate.upgrade(size.url)
     engine = make_engine(size.url)
     began = time.perf_counter()

@@ -93,6 +93,12 @@ def _reports(db: Session) -> str:
     return load_reports_demo(db)
 
 
+def _restrictions(db: Session) -> str:
+    from marac.restrictions.demo import load_restriction_demo
+
+    return load_restriction_demo(db)
+
+
 def _notifications(db: Session) -> str:
     from marac.actions.reminders import send_reminders
     from marac.formatting import uk_today
@@ -103,13 +109,15 @@ def _notifications(db: Session) -> str:
 
 
 # In order: the repeat-tracking cases, panels and their schedules, the meetings held and
-# their issued minutes, the partnership's target, then the reminders the actions call for.
+# their issued minutes, the partnership's target, one restricted record, then the
+# reminders the actions call for.
 DEMO_EXTENSIONS: list[DemoExtension] = [
     _repeats,
     _panels,
     _meetings,
     _minutes,
     _reports,
+    _restrictions,
     _notifications,
 ]
 

@@ -15,11 +15,18 @@ from marac.actions.models import Action, ActionUpdate
 from marac.audit.models import AuditEvent
 from marac.db import utcnow
 from marac.demo import load_demo_data
+from marac.demo_borough import DEMO_DOMAIN
 from marac.formatting import format_date, uk_time
 from marac.meetings.demo import STAND_IN_NAMES
 from marac.meetings.models import Attendee, CaseResearch
 from marac.minutes.models import DocumentKind, IssuedDocument, Minutes
 from marac.panels.models import Meeting
+from marac.people.restriction import (
+    PersonRestriction,
+    RequestStatus,
+    RestrictionRequest,
+    is_hidden,
+)
 from marac.referrals.models import Referral, ReferralStatus
 from marac.storage.backends import get, store
 from tests.minutes.helpers import pdf_text
@@ -85,3 +92,21 @@ def test_the_demo_is_consistent_with_itself(app: Flask, db: Session) -> None:
         # Repeat referrals are linked to the referral they repeat.
         repeats = [r for r in referrals.values() if r.is_repeat]
         assert repeats and any(r.previous_referral_id for r in repeats)
+
+        # One restricted record: the coordinator and the named chair see the person, the
+        # referring officer meets the placeholder and has asked for access; loading the
+        # demo again adds nothing.
+        [restriction] = db.scalars(select(PersonRestriction)).all()
+        coordinator, chair = (
+            db.scalar(select(User).where(User.email == f"{local}@{DEMO_DOMAIN}"))
+            for local in ("coordinator", "chair")
+        )
+        [asked] = db.scalars(select(RestrictionRequest)).all()
+        referrer = db.get(User, asked.user_id)
+        assert restriction.restricted_by_id == coordinator.id
+        assert not is_hidden(db, coordinator, restriction.person_id)
+        assert not is_hidden(db, chair, restriction.person_id)
+        assert is_hidden(db, referrer, restriction.person_id)
+        assert asked.status == RequestStatus.PENDING.value
+        load_demo_data(db)
+        assert db.scalar(select(func.count(PersonRestriction.id))) == 1

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func, select, union
+from sqlalchemy import Select, Subquery, func, select, union
 from sqlalchemy.orm import Session
 
 from marac.accounts.models import Area, Role, User
@@ -105,7 +105,7 @@ def candidates(db: Session, record_type: str, months: int, today: date) -> dict[
     return {row[0]: due_on(_aware(row[1]), months) for row in rows}
 
 
-def _meeting_cases() -> object:
+def _meeting_cases() -> Subquery:
     """(meeting, referral) for every case a meeting dealt with: listed on its agenda,
     researched for it, given an action at it, or an earlier action reviewed at it."""
     return union(
@@ -118,7 +118,7 @@ def _meeting_cases() -> object:
     ).subquery()
 
 
-def _waiting_meetings() -> object:
+def _waiting_meetings() -> Select[tuple[int]]:
     """Meetings with a case not yet disposed of (open, closed but not due, or kept).
 
     The rule: minutes discuss many cases, and a case kept on legal hold keeps the record
@@ -129,14 +129,14 @@ def _waiting_meetings() -> object:
     disposed = select(DisposedRecord.object_id).where(
         DisposedRecord.record_type.in_(REFERRAL_TYPES)
     )
-    return select(cases.c.meeting_id).where(cases.c.case.not_in(disposed))  # type: ignore[attr-defined]
+    return select(cases.c.meeting_id).where(cases.c.case.not_in(disposed))
 
 
 def meetings_waiting(db: Session, ids: list[int]) -> set[int]:
     """Of these meetings, those a case not yet disposed of still holds (see above)."""
     if not ids:
         return set()
-    waiting = _waiting_meetings().subquery()  # type: ignore[attr-defined]
+    waiting = _waiting_meetings().subquery()
     return set(db.scalars(select(waiting.c.meeting_id).where(waiting.c.meeting_id.in_(ids))))
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from marac.audit.models import AuditEvent
 from marac.db import clock_at
 from marac.jobs.models import Job
-from marac.meetings.models import AgendaAmendment, Attendee
+from marac.meetings.models import AgendaAmendment, AgendaItem, Attendee
 from marac.minutes.models import IssuedDocument, RenderedKind, StoredPdf
 from marac.panels.models import Meeting
 from marac.reports import queries as reports
@@ -260,8 +260,10 @@ def test_a_disposed_meeting_says_so_and_refuses_its_documents(
     documents = db.scalars(select(IssuedDocument.id).where(IssuedDocument.meeting_id == feb))
     said = "disposed of under the retention schedule on"
     coordinator = login(world.coordinator)
+    item = db.scalars(select(AgendaItem.id).where(AgendaItem.meeting_id == feb)).one()
     for url in (f"/meetings/{feb}", f"/meetings/{feb}/minutes", f"/meetings/{feb}/complete",
-                f"/meetings/{feb}/attendance"):  # fmt: skip
+                f"/meetings/{feb}/attendance", f"/meetings/{feb}/record/{item}",
+                f"/meetings/{feb}/review"):  # fmt: skip
         response = coordinator.get(url)
         html = response.get_data(as_text=True)
         assert response.status_code == 200, url

@@ -45,7 +45,7 @@ from marac.meetings.record_forms import (
     attendance_form_class,
     case_record_form_class,
 )
-from marac.meetings.record_lock import RecordLocked, record_locked
+from marac.meetings.record_lock import RecordLocked, check_record_open, record_locked
 from marac.operations import Conflict, Invalid
 from marac.panels.models import Meeting
 from marac.people.models import Person
@@ -420,8 +420,7 @@ def save_case(meeting_id: int, item_id: int) -> str | Response:
     db = db_session()
     page = queries.case_on_record(db, current_user, meeting_id, item_id)
     require(page.editable)
-    if record_locked(page.meeting):
-        raise RecordLocked(meeting_id=page.meeting.id)
+    check_record_open(page.meeting)
     infos = queries.case_information(db, page.item.id)
     agencies = queries.information_agencies(db, page.meeting, infos)
     later = queries.review_meetings(db, page.meeting)

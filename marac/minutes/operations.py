@@ -24,6 +24,7 @@ from marac.formatting import uk_today
 from marac.jobs.models import Job
 from marac.jobs.queries import unfinished_for
 from marac.jobs.queue import submit
+from marac.meetings.record_lock import DISPOSED_MESSAGE, record_disposed
 from marac.minutes import lifecycle, notices
 from marac.minutes.content import gather_agenda, gather_minutes
 from marac.minutes.models import (
@@ -67,6 +68,12 @@ def _flush_or_conflict(db: Session) -> None:
         raise Conflict(SAME_MOMENT) from stale
 
 
+def _not_disposed(meeting: Meeting) -> None:
+    """A record disposed of under the retention schedule is never rendered or issued again."""
+    if record_disposed(meeting):
+        raise Invalid({"minutes": DISPOSED_MESSAGE}, DISPOSED_MESSAGE)
+
+
 def _lifecycle_invalid(error: lifecycle.MinutesError, field: str = "minutes") -> Invalid:
     return Invalid({field: str(error)}, str(error))
 
@@ -77,6 +84,7 @@ def approve_minutes(db: Session, actor: User, meeting_id: int, *, version: int) 
     the draft once the meeting record is complete."""
     meeting = meeting_of(db, meeting_id)
     allow(lifecycle.can_approve(actor, meeting))
+    _not_disposed(meeting)
     _current(db, meeting, version)
     try:
         minutes = lifecycle.approve(db, meeting, actor)
@@ -126,6 +134,7 @@ def issue_minutes(
     """
     meeting = meeting_of(db, meeting_id)
     allow(lifecycle.can_issue(actor, meeting))
+    _not_disposed(meeting)
     if lifecycle.minutes_of(db, meeting).status == MinutesStatus.ISSUED.value:
         message = "These minutes are already issued: issue a correction with a reason instead"
         raise Invalid({"minutes": message}, message)
@@ -155,6 +164,7 @@ def correct_minutes(
     """Ask for a corrected version of issued minutes; the reason is shown with it."""
     meeting = meeting_of(db, meeting_id)
     allow(lifecycle.can_issue(actor, meeting))
+    _not_disposed(meeting)
     minutes = lifecycle.minutes_of(db, meeting)
     if minutes.status != MinutesStatus.ISSUED.value:
         raise NotFound()
@@ -184,6 +194,7 @@ def start_correction(db: Session, actor: User, meeting_id: int, *, version: int)
     the correction). Starting one already open changes nothing."""
     meeting = meeting_of(db, meeting_id)
     allow(lifecycle.can_issue(actor, meeting))
+    _not_disposed(meeting)
     minutes = lifecycle.minutes_of(db, meeting)
     if minutes.status != MinutesStatus.ISSUED.value:
         raise NotFound()
@@ -289,6 +300,7 @@ def preview_minutes(db: Session, actor: User, meeting_id: int) -> bytes:
     """The draft as it would be issued today, for the coordinator to check (not stored)."""
     meeting = meeting_of(db, meeting_id)
     allow(runs_panel(actor, meeting.panel))
+    _not_disposed(meeting)
     pdf = render_full_minutes(gather_minutes(db, meeting), None, None)
     record(db, "minutes_previewed", OBJECT, meeting.id, "Previewed the draft minutes", user=actor)
     return pdf.pdf
@@ -301,6 +313,7 @@ class Download:
     document: IssuedDocument
     data: bytes | None
     filename: str = "document.pdf"  # e.g. north-marac-2026-03-04-extract-ashbrook-police-v2.pdf
+    disposed: bool = False  # the meeting's record was disposed of: the bytes are gone
 
 
 def _checked_bytes(document: IssuedDocument) -> bytes:
@@ -330,6 +343,8 @@ def download_document(db: Session, actor: User, meeting_id: int, document_id: in
         agency.name if agency else "",
         f"v{document.version_number}",
     )
+    if record_disposed(meeting):
+        return Download(document, None, filename, disposed=True)
     try:
         data = _checked_bytes(document)
     except StorageError as error:
@@ -367,6 +382,7 @@ class AgendaDownload:
 
     data: bytes | None
     failed: bool = False
+    disposed: bool = False  # the meeting's record was disposed of: no agenda PDF is held
 
 
 def _stored_agenda(db: Session, meeting: Meeting, fingerprint: str) -> StoredPdf | None:
@@ -392,6 +408,8 @@ def download_agenda(db: Session, actor: User, meeting_id: int) -> AgendaDownload
     (amendments included); an older copy is never served. Audited."""
     meeting = meeting_of(db, meeting_id)
     allow(lifecycle.can_download_agenda(actor, meeting))
+    if record_disposed(meeting):
+        return AgendaDownload(None, disposed=True)
     stored = _stored_agenda(db, meeting, agenda_fingerprint(db, meeting))
     if stored is None:
         return AgendaDownload(None)
@@ -419,6 +437,7 @@ def request_agenda_pdf(db: Session, actor: User, meeting_id: int) -> Job:
     request is returned rather than a second one."""
     meeting = meeting_of(db, meeting_id)
     allow(lifecycle.can_download_agenda(actor, meeting))
+    _not_disposed(meeting)
     waiting = unfinished_for(db, AGENDA_JOB, "meeting", meeting.id)
     if waiting is not None and waiting.requested_by_id == actor.id:
         return waiting

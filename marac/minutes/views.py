@@ -19,6 +19,7 @@ from marac.auth import require, roles_required
 from marac.db import db_session
 from marac.jobs.models import Job
 from marac.jobs.queries import status_of
+from marac.meetings.record_lock import record_disposed
 from marac.minutes import lifecycle, operations, queries
 from marac.minutes.forms import (
     AgendaPdfForm,
@@ -48,6 +49,12 @@ def _pdf(data: bytes, filename: str) -> Response:
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _no_longer_held(meeting: Meeting, agenda: bool = False) -> Response:
+    """A document of a meeting disposed of under the retention schedule: gone, on purpose."""
+    page = render_template("minutes/no_longer_held.html", meeting=meeting, agenda=agenda)
+    return Response(page, status=410, mimetype="text/html")
 
 
 def _name(meeting: Meeting, what: str) -> str:
@@ -93,6 +100,8 @@ def minutes(meeting_id: int) -> Any:
 def preview(meeting_id: int) -> Response:
     """The draft as it would be issued today, for the coordinator to check (not stored)."""
     meeting = queries.meeting_of(db_session(), meeting_id)
+    if record_disposed(meeting):
+        return _no_longer_held(meeting)
     pdf = operations.preview_minutes(db_session(), current_user, meeting_id)
     return _pdf(pdf, _name(meeting, "draft minutes"))
 
@@ -233,6 +242,8 @@ def download(meeting_id: int, document_id: int) -> Response:
     """An issued PDF exactly as stored; refusals are 403 whatever the reason."""
     meeting = queries.meeting_of(db_session(), meeting_id)
     got = operations.download_document(db_session(), current_user, meeting_id, document_id)
+    if got.disposed:
+        return _no_longer_held(meeting)
     if got.data is None:
         page = render_template("minutes/unavailable.html", meeting=meeting)
         return Response(page, status=500, mimetype="text/html")
@@ -248,6 +259,8 @@ def agenda(meeting_id: int) -> Any:
     got = operations.download_agenda(db_session(), current_user, meeting_id)
     if got.data is not None:
         return _pdf(got.data, _name(meeting, "agenda"))
+    if got.disposed:
+        return _no_longer_held(meeting, agenda=True)
     if got.failed:
         page = render_template("minutes/unavailable.html", meeting=meeting, agenda=True)
         return Response(page, status=500, mimetype="text/html")
@@ -257,8 +270,10 @@ def agenda(meeting_id: int) -> Any:
 @bp.post("/<int:meeting_id>/agenda.pdf")
 @roles_required(Role.MEMBER, Role.COORDINATOR)
 def prepare_agenda(meeting_id: int) -> Any:
-    queries.meeting_of(db_session(), meeting_id)
+    meeting = queries.meeting_of(db_session(), meeting_id)
     if not AgendaPdfForm().validate_on_submit():
         abort(400)
+    if record_disposed(meeting):
+        return _no_longer_held(meeting, agenda=True)
     found = operations.request_agenda_pdf(db_session(), current_user, meeting_id)
     return redirect(url_for("minutes.job", meeting_id=meeting_id, job_id=found.id))

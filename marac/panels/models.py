@@ -98,6 +98,9 @@ class Meeting(Base):
     # then refuses changes); `correction_open` re-opens it until the corrected version is.
     minutes_issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     correction_open: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When the retention schedule disposed of the record (names, free text, documents):
+    # the pages say so, and the record, minutes and agenda PDF never change or render again.
+    record_disposed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
 

@@ -7,7 +7,8 @@ addresses, contact details, every free-text field, assessment answers, and the
 attachments' bytes in the store.
 
 A person, incident or assessment shared with a case that is still open or not yet
-disposed of is left alone; it goes with the last case that holds it.
+disposed of is left alone; it goes with the last case that holds it. A meeting goes
+after the last of its cases: its attendees' names, notes and documents (`dispose_meetings`).
 """
 
 from __future__ import annotations
@@ -21,9 +22,18 @@ from sqlalchemy.orm import Session
 from marac.actions.models import Action, ActionReview, ActionUpdate
 from marac.assessments.models import RiskAssessment, RiskMeasure
 from marac.attachments.models import Attachment
+from marac.db import utcnow
 from marac.incidents.models import Incident, Perpetrator
-from marac.meetings.models import AgendaItem, CaseInformation, CaseResearch
+from marac.meetings.models import (
+    AgendaAmendment,
+    AgendaItem,
+    Attendee,
+    CaseInformation,
+    CaseResearch,
+)
+from marac.minutes.models import IssuedDocument, RenderedKind, StoredPdf
 from marac.notify.models import Notification, OutboxMessage
+from marac.panels.models import Meeting
 from marac.people.models import Person
 from marac.referrals.models import Referral, ReferralIncident
 from marac.retention.models import DisposedRecord
@@ -313,6 +323,93 @@ def _anonymise_people(db: Session, ids: list[int], incidents: set[int], others: 
     )
     _mark(db, PERSON, free)
     return len(free)
+
+
+def dispose_meetings(db: Session, store: Store, ids: list[int]) -> Disposed:
+    """Clear these meetings' names and free text and delete their documents.
+
+    The caller has checked that every case on them is disposed of already, so the
+    per-case text (agenda reasons, information shared, research) went with the cases;
+    it is cleared again here in case a row was missed. What stays is what the reports
+    and the meeting list count: date, time, panel (and so area), venue, status, the
+    agenda items with their hearing dates, attendance by agency, and the minutes'
+    status, version numbers and issue dates.
+    """
+    result = Disposed(records=len(ids))
+    if not ids:
+        return result
+    result.documents = _delete_meeting_documents(db, store, ids)
+    db.execute(
+        update(Attendee)
+        .where(Attendee.meeting_id.in_(ids))
+        .values(name=REMOVED, job_title="")
+        .execution_options(synchronize_session=False)
+    )
+    db.execute(
+        update(AgendaAmendment)
+        .where(AgendaAmendment.meeting_id.in_(ids))
+        .values(summary=REMOVED, reason="")
+        .execution_options(synchronize_session=False)
+    )
+    items = select(AgendaItem.id).where(AgendaItem.meeting_id.in_(ids))
+    db.execute(
+        update(AgendaItem)
+        .where(AgendaItem.meeting_id.in_(ids))
+        .values(status_reason="", risks_identified="", version=AgendaItem.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.execute(
+        update(CaseInformation)
+        .where(CaseInformation.agenda_item_id.in_(items))
+        .values(information="")
+        .execution_options(synchronize_session=False)
+    )
+    db.execute(
+        update(CaseResearch)
+        .where(CaseResearch.meeting_id.in_(ids))
+        .values(involvement="", risks="", can_offer="", version=CaseResearch.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.execute(
+        update(ActionReview)
+        .where(ActionReview.meeting_id.in_(ids))
+        .values(note="")
+        .execution_options(synchronize_session=False)
+    )
+    now = utcnow()
+    for meeting in db.scalars(select(Meeting).where(Meeting.id.in_(ids))):
+        meeting.change_note = ""
+        meeting.agenda_lapsed_reason = ""
+        meeting.correction_open = False
+        meeting.record_disposed_at = now
+    _mark(db, RecordType.MEETING.value, ids)
+    db.flush()
+    return result
+
+
+def _delete_meeting_documents(db: Session, store: Store, ids: list[int]) -> int:
+    """Issued minutes and extracts lose their bytes (the row keeps version and date);
+    stored agenda PDFs, a cache, go with their rows. Objects go before the commit, as
+    for attachments."""
+    deleted = 0
+    for document in db.scalars(select(IssuedDocument).where(IssuedDocument.meeting_id.in_(ids))):
+        if document.storage_key:
+            store.delete(document.storage_key)
+        if document.storage_key or document.pdf is not None:
+            deleted += 1
+        document.storage_key = None
+        document.pdf = None
+        document.reason = ""
+    agendas = db.scalars(
+        select(StoredPdf).where(
+            StoredPdf.kind == RenderedKind.AGENDA.value, StoredPdf.object_id.in_(ids)
+        )
+    ).all()
+    for stored in agendas:
+        store.delete(stored.storage_key)
+        db.delete(stored)
+        deleted += 1
+    return deleted
 
 
 def delete_messages(db: Session, record_type: str, ids: list[int]) -> Disposed:

@@ -26,6 +26,7 @@ from marac.retention.queries import (
     candidates,
     disposable_ids,
     may_review,
+    meetings_waiting,
     periods,
 )
 from marac.retention.schedule import KINDS, SCHEDULE, RecordType, check_months, in_words
@@ -223,7 +224,12 @@ def dispose_batch(
         )
     )
     take = sorted(listed - held)
-    if kind.holdable:
+    if kind.record_type is RecordType.MEETING:
+        # The listing's rule again, in this transaction: every case on it disposed of.
+        waiting = meetings_waiting(db, take)
+        take = [object_id for object_id in take if object_id not in waiting]
+        done = disposal.dispose_meetings(db, store, take)
+    elif kind.holdable:
         done = disposal.dispose_referrals(db, store, record_type, take)
     else:
         done = disposal.delete_messages(db, record_type, take)

@@ -9,13 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, Subquery, func, select, union
 from sqlalchemy.orm import Session
 
 from marac.accounts.models import Area, Role, User
+from marac.actions.models import Action, ActionReview
 from marac.audit.models import AuditEvent
+from marac.formatting import format_date
+from marac.meetings.models import AgendaItem, CaseResearch
 from marac.notify.models import Notification, OutboxMessage
 from marac.operations import NotFound, allow
+from marac.panels.models import Meeting
 from marac.referrals.models import Referral, ReferralStatus
 from marac.retention.models import (
     DisposalLog,
@@ -28,6 +32,7 @@ from marac.retention.schedule import KINDS, SCHEDULE, UK, Kind, RecordType, cuto
 
 REVIEWERS = (Role.GOVERNANCE, Role.ADMIN)
 LISTED_ON_PAGE = 200  # a page lists this many records of a kind; the count says the rest
+REFERRAL_TYPES = (RecordType.CLOSED_REFERRAL.value, RecordType.DECLINED_REFERRAL.value)
 
 
 def may_review(actor: User) -> bool:
@@ -75,6 +80,16 @@ def candidates(db: Session, record_type: str, months: int, today: date) -> dict[
                 _undisposed(record_type, Referral.id),
             )
         ).all()
+    elif kind is RecordType.MEETING:
+        # A meeting's date is a calendar day already: no time zone to turn.
+        rows = db.execute(
+            select(Meeting.id, Meeting.meeting_date).where(
+                Meeting.meeting_date <= cutoff(months, today),
+                _undisposed(record_type, Meeting.id),
+                Meeting.id.not_in(_waiting_meetings()),
+            )
+        ).all()
+        return {row[0]: due_on(row[1], months) for row in rows}
     elif kind is RecordType.NOTIFICATION:
         rows = db.execute(
             select(Notification.id, Notification.created_at).where(Notification.created_at < bound)
@@ -88,6 +103,41 @@ def candidates(db: Session, record_type: str, months: int, today: date) -> dict[
     else:  # audit rows are counted, never listed one by one (review only)
         return {}
     return {row[0]: due_on(_aware(row[1]), months) for row in rows}
+
+
+def _meeting_cases() -> Subquery:
+    """(meeting, referral) for every case a meeting dealt with: listed on its agenda,
+    researched for it, given an action at it, or an earlier action reviewed at it."""
+    return union(
+        select(AgendaItem.meeting_id.label("meeting_id"), AgendaItem.referral_id.label("case")),
+        select(CaseResearch.meeting_id, CaseResearch.referral_id),
+        select(Action.meeting_id, Action.referral_id).where(Action.meeting_id.is_not(None)),
+        select(ActionReview.meeting_id, Action.referral_id).join(
+            Action, Action.id == ActionReview.action_id
+        ),
+    ).subquery()
+
+
+def _waiting_meetings() -> Select[tuple[int]]:
+    """Meetings with a case not yet disposed of (open, closed but not due, or kept).
+
+    The rule: minutes discuss many cases, and a case kept on legal hold keeps the record
+    of the meetings that discussed it, so a meeting is due only once every case on it has
+    been disposed of (and its own date has passed).
+    """
+    cases = _meeting_cases()
+    disposed = select(DisposedRecord.object_id).where(
+        DisposedRecord.record_type.in_(REFERRAL_TYPES)
+    )
+    return select(cases.c.meeting_id).where(cases.c.case.not_in(disposed))
+
+
+def meetings_waiting(db: Session, ids: list[int]) -> set[int]:
+    """Of these meetings, those a case not yet disposed of still holds (see above)."""
+    if not ids:
+        return set()
+    waiting = _waiting_meetings().subquery()
+    return set(db.scalars(select(waiting.c.meeting_id).where(waiting.c.meeting_id.in_(ids))))
 
 
 def _aware(moment: datetime) -> datetime:
@@ -165,9 +215,23 @@ class Review:
     log: list[LogRow]
 
 
-def _references(db: Session, ids: list[int]) -> dict[int, tuple[str, str, str]]:
+def _references(
+    db: Session, ids: list[int], record_type: str = RecordType.CLOSED_REFERRAL.value
+) -> dict[int, tuple[str, str, str]]:
+    """(reference, status, area) per record: a case's reference, a meeting's panel and
+    date. Never a name or a case listed at a meeting."""
     if not ids:
         return {}
+    if record_type == RecordType.MEETING.value:
+        meetings = db.scalars(select(Meeting).where(Meeting.id.in_(ids))).all()
+        return {
+            m.id: (
+                f"{m.panel.name}, {format_date(m.meeting_date)}",
+                m.status,
+                ", ".join(sorted(area.name for area in m.panel.areas)),
+            )
+            for m in meetings
+        }
     rows = db.execute(
         select(Referral.id, Referral.reference, Referral.status, Area.name)
         .outerjoin(Area, Area.id == Referral.area_id)
@@ -200,7 +264,7 @@ def review(db: Session, actor: User, today: date) -> Review:
                 )
             ).all()
         )
-        refs = _references(db, shown)
+        refs = _references(db, shown, name)
         records = [DueRecord(i, dates[i], *refs.get(i, ("", "", ""))) for i in shown if i in dates]
         kinds.append(KindReview(kind, months[name], len(ids), records))
     holds = _holds(db)
@@ -213,12 +277,16 @@ def _holds(db: Session) -> list[HoldRow]:
         .outerjoin(User, User.id == RetentionHold.held_by_id)
         .order_by(RetentionHold.review_on, RetentionHold.object_id)
     ).all()
-    refs = _references(db, [hold.object_id for hold, _ in rows])
+    refs: dict[tuple[str, int], str] = {}
+    for record_type in {hold.record_type for hold, _ in rows}:
+        ids = [hold.object_id for hold, _ in rows if hold.record_type == record_type]
+        for object_id, found in _references(db, ids, record_type).items():
+            refs[record_type, object_id] = found[0]
     return [
         HoldRow(
             hold.record_type,
             hold.object_id,
-            refs.get(hold.object_id, ("", "", ""))[0],
+            refs.get((hold.record_type, hold.object_id), ""),
             hold.reason,
             hold.review_on,
             name or "",
@@ -264,5 +332,5 @@ def hold_target(db: Session, actor: User, record_type: str, object_id: int) -> D
     hold = db.get(RetentionHold, (record_type, object_id))
     if due is None and hold is None:
         raise NotFound()
-    reference, status, area = _references(db, [object_id]).get(object_id, ("", "", ""))
+    reference, status, area = _references(db, [object_id], record_type).get(object_id, ("", "", ""))
     return DueRecord(object_id, due.due_on if due else hold.review_on, reference, status, area)  # type: ignore[union-attr]

@@ -23,6 +23,7 @@ MAX_MONTHS = 1200
 class RecordType(StrEnum):
     CLOSED_REFERRAL = "closed_referral"
     DECLINED_REFERRAL = "declined_referral"
+    MEETING = "meeting"
     NOTIFICATION = "notification"
     OUTBOX = "outbox"
     AUDIT = "audit"
@@ -70,6 +71,19 @@ SCHEDULE: tuple[Kind, ...] = (
         12,
         holdable=True,
         one="declined referral",
+    ),
+    Kind(
+        RecordType.MEETING,
+        "Meetings and minutes",
+        # Minutes discuss many cases: a meeting waits for the last of them (see
+        # `queries.candidates`), so a case kept on hold keeps its minutes too.
+        "Meeting records (attendees' names, notes), issued minutes and extracts, and the "
+        "agenda and minutes PDFs, once every case discussed at the meeting has been "
+        "disposed of",
+        "after the meeting",
+        72,
+        holdable=True,
+        one="meeting",
     ),
     Kind(
         RecordType.NOTIFICATION,

@@ -5,14 +5,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from flask import Flask
 from playwright.sync_api import Page, expect
 from sqlalchemy.orm import Session
 
 from marac.db import utcnow
 from marac.retention import operations
 from marac.retention.queries import today_uk
+from marac.storage.backends import store
 from tests.e2e.axe import assert_accessible
-from tests.retention.helpers import RetentionBorough
+from tests.retention.helpers import MeetingBorough, RetentionBorough
 
 
 @pytest.mark.browser
@@ -61,3 +63,33 @@ def test_the_schedule_page_passes_axe(
     expect(page.get_by_role("alert")).to_contain_text("Enter a period between 1 and 1200 months")
     assert_accessible(page)
     assert console_errors == []
+
+
+@pytest.mark.browser
+def test_a_disposed_meeting_in_the_browser(
+    page: Page, app: Flask, db: Session, sign_in, console_errors: list[str]
+) -> None:
+    """The meeting and minutes pages of a disposed meeting say so, and its agenda and
+    minutes downloads give the "no longer held" page: accessible, at 320 px too."""
+    world = MeetingBorough(db)
+    with app.app_context():
+        world.issue_documents(db, store())
+        for record_type in ("closed_referral", "meeting"):
+            operations.set_periods(db, world.admin, {record_type: 6})
+            operations.list_due(db, today_uk(utcnow()))
+            operations.request_disposal(db, world.governance, record_type, today_uk(utcnow()))
+    sign_in(page, world.coordinator)
+    page.goto(f"/meetings/{world.m_feb.id}")
+    expect(page.get_by_text("disposed of under the retention schedule on")).to_be_visible()
+    assert_accessible(page)
+    page.goto(f"/meetings/{world.m_feb.id}/minutes")
+    expect(page.get_by_text("Full minutes (no longer held)").first).to_be_visible()
+    assert_accessible(page)
+    assert console_errors == []
+    page.set_viewport_size({"width": 320, "height": 800})
+    response = page.goto(f"/meetings/{world.m_feb.id}/agenda.pdf")
+    assert response is not None and response.status == 410
+    expect(page.get_by_role("heading", level=1)).to_have_text("This document is no longer held")
+    assert_accessible(page)
+    # The browser logs the 410 itself; nothing else went wrong.
+    assert [e for e in console_errors if "status of 410" not in e] == []

@@ -16,67 +16,23 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from marac.accounts.models import User
 from marac.meetings import operations as meeting_ops
 from marac.minutes.content import gather_agenda, gather_minutes
 from marac.minutes.models import IssuedDocument, Minutes, MinutesStatus
 from marac.notify.models import Notification, OutboxMessage
 from marac.panels.models import AgendaStatus, Meeting
-from marac.people.models import Person
 from marac.people.restriction import PersonRestriction
-from marac.restrictions import operations as restrict_ops
 from tests.minutes.helpers import (
     HOUSING_ACTION,
     HOUSING_INFO,
     POLICE_ACTION,
     POLICE_INFO,
     RISKS,
-    MinutesWorld,
     pdf_text,
     stored_bytes,
 )
-from tests.referrals.helpers import make_coordinator, make_incident
-
-NAME = "Tamsin Varga-Holloway"
-
-
-class World(MinutesWorld):
-    """MinutesWorld whose first case's person is restricted by the panel's coordinator
-    (named: the housing member), also listed on an upcoming published agenda."""
-
-    def __init__(self, db: Session) -> None:
-        super().__init__(db)
-        self.case = self.referrals[0]
-        self.other = self.referrals[1]
-        person = db.get(Person, self.case.person_id)
-        assert person is not None
-        person.set_identity(NAME, person.postcode)
-        self.person = person
-        make_incident(db, self.referrer, person, self.area)  # what lets coordinators see them
-        self.colleague = make_coordinator(db, self.area)  # runs the panel too, not named
-        self.upcoming = self.meeting(days_ahead=10)
-        self.upcoming_items = [
-            self.listed(self.upcoming, self.case, 1),
-            self.listed(self.upcoming, self.other, 2),
-        ]
-        db.commit()
-
-    def restrict(self) -> PersonRestriction:
-        return restrict_ops.restrict_person(
-            self.db,
-            self.coordinator,
-            self.person.id,
-            "Relative of a member of staff",
-            [self.housing_member.email],
-        )
-
-    @property
-    def unlisted(self) -> list[User]:
-        return [self.police_member, self.colleague]
-
-    @property
-    def listed_users(self) -> list[User]:
-        return [self.coordinator, self.housing_member]
+from tests.restrictions.helpers import MEETING_NAME as NAME
+from tests.restrictions.helpers import MeetingCase as World
 
 
 @pytest.fixture

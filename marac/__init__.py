@@ -322,7 +322,7 @@ def _register_error_pages(app: Flask) -> None:
             audit_refusal()
             from marac.restrictions.views import placeholder_page
 
-            if (restricted := placeholder_page()) is not None:
+            if (restricted := placeholder_page(error)) is not None:
                 return restricted, 403
         code = error.status if error.status in ERROR_PAGES else 400
         return render_template(ERROR_PAGES[code], error=error), code

@@ -516,7 +516,7 @@ def _minutes_parts(
     parts = []
     for minutes in sorted(issued, key=lambda m: meetings[m.meeting_id].meeting_date):
         meeting = meetings[minutes.meeting_id]
-        content = gather_minutes(db, meeting)
+        content = gather_minutes(db, meeting, withhold_restricted=False)  # their own record
         extract_agencies = db.scalars(
             select(IssuedDocument.agency_id).where(
                 IssuedDocument.meeting_id == meeting.id,

@@ -444,6 +444,7 @@ class AgendaRow:
     referral: Referral
     person: Person | None
     start: time | None = None
+    restricted: int | None = None  # the restriction id when the viewer sees a placeholder
 
 
 def agenda_rows(session: Session, meeting: Meeting) -> list[AgendaRow]:

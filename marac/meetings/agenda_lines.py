@@ -13,6 +13,7 @@ from datetime import time
 from marac.accounts.models import Agency
 from marac.meetings.agenda import AgendaRow
 from marac.meetings.models import AgendaItem
+from marac.meetings.restricted import placeholder
 from marac.navigation import url_maker
 from marac.people.models import Person
 from marac.referrals.models import Referral, ReferralStatus
@@ -39,6 +40,8 @@ class AgendaLine:
     waiting_names: str  # "" when all have responded
     received: tuple[bool, ...]  # one per agency, in the order given: the research grid
     joined: tuple[Referral, ...]  # the same person's other referrals, heard with this one
+    restricted: str = ""  # "Restricted record R-<n>" when the viewer sees only a placeholder
+    ask_url: str = ""  # where the viewer asks the restricting coordinator for access
 
 
 def agenda_lines(
@@ -56,8 +59,12 @@ def agenda_lines(
     move_url = url_maker("meetings.move", "item_id", meeting_id=meeting_id)
     defer_url = url_maker("meetings.defer", "item_id", meeting_id=meeting_id)
     remove_url = url_maker("meetings.remove", "item_id", meeting_id=meeting_id)
+    ask_url = url_maker("restrictions.ask", "person_id")
     lines = []
     for row in rows:
+        if row.restricted is not None:
+            lines.append(_placeholder_line(row, ask_url(row.referral.person_id)))
+            continue
         done = responded.get(row.referral.id, set())
         item_id = row.item.id
         lines.append(
@@ -82,3 +89,29 @@ def agenda_lines(
             )
         )
     return lines
+
+
+def _placeholder_line(row: AgendaRow, ask_url: str) -> AgendaLine:
+    """A restricted case's slot: its position and start time, nothing of the case."""
+    assert row.restricted is not None
+    return AgendaLine(
+        item=row.item,
+        referral=row.referral,
+        person=None,
+        start=row.start,
+        open_case=False,
+        referral_url="",
+        record_url="",
+        move_url="",
+        defer_url="",
+        remove_url="",
+        research_url="",
+        responded_count=0,
+        own_research_done=False,
+        responded_names="",
+        waiting_names="",
+        received=(),
+        joined=(),
+        restricted=placeholder(row.restricted),
+        ask_url=ask_url,
+    )

@@ -241,7 +241,7 @@ def move(meeting_id: int, item_id: int) -> str | Response:
     """Move a case one place up or down (a reason is asked for after publication)."""
     db = db_session()
     meeting = queries.running_meeting(db, current_user, meeting_id)
-    _item, referral = queries.agenda_item(db, meeting, item_id)
+    _item, referral = queries.agenda_item(db, meeting, item_id, current_user)
     if (locked := _locked(meeting)) is not None:
         return locked
     form = MoveForm(reason_required=is_published(meeting))
@@ -272,7 +272,7 @@ def _take_off(meeting_id: int, item_id: int, deferring: bool) -> str | Response:
     """Defer or remove one listed case, with a reason (GET shows the form)."""
     db = db_session()
     meeting = queries.running_meeting(db, current_user, meeting_id)
-    item, referral = queries.agenda_item(db, meeting, item_id)
+    item, referral = queries.agenda_item(db, meeting, item_id, current_user)
     if (locked := _locked(meeting)) is not None:
         return locked
     title = (
@@ -326,7 +326,7 @@ def add_case(meeting_id: int) -> str | Response:
     meeting = queries.running_meeting(db, current_user, meeting_id)
     if (locked := _locked(meeting)) is not None:
         return locked
-    candidates = queries.addable_cases(db, meeting)
+    candidates = queries.addable_cases(db, meeting, current_user)
     form = AddCaseForm(reason_required=is_published(meeting))
     form.referral_id.choices = [(r.id, _case_label(r, p)) for r, p in candidates]
 

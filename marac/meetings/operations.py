@@ -57,6 +57,7 @@ from marac.meetings.queries import (
     review_meetings,
 )
 from marac.meetings.record_lock import check_record_open
+from marac.meetings.restricted import placeholder, withheld_referrals
 from marac.operations import Conflict, Invalid, NotFound, allow, operation
 from marac.panels.models import AgendaStatus, Meeting, MeetingStatus
 from marac.referrals.models import OUTCOME_LABELS, Referral, ReferralStatus
@@ -210,7 +211,7 @@ def _listed_item(
     db: Session, actor: User, meeting_id: int, item_id: int
 ) -> tuple[Meeting, AgendaItem, Referral]:
     meeting = queries.running_meeting(db, actor, meeting_id)
-    item, referral = queries.agenda_item(db, meeting, item_id)
+    item, referral = queries.agenda_item(db, meeting, item_id, actor)
     _changeable(meeting)
     if item.status != ItemStatus.LISTED.value:
         raise Invalid({"item": f"{referral.reference} is not listed on the agenda."})
@@ -314,7 +315,9 @@ def add_case_to_agenda(
     meeting = queries.running_meeting(db, actor, meeting_id)
     _changeable(meeting)
     reason = _check_reason(reason, is_published(meeting), "Enter the reason for the change")
-    referral = next((r for r, _ in queries.addable_cases(db, meeting) if r.id == referral_id), None)
+    referral = next(
+        (r for r, _ in queries.addable_cases(db, meeting, actor) if r.id == referral_id), None
+    )
     if referral is None:
         raise Invalid({"referral_id": "Select the case to add to the agenda"})
     items = queries.agenda_items(db, meeting)
@@ -1041,7 +1044,9 @@ def complete_record(db: Session, actor: User, meeting_id: int) -> Meeting:
         raise Invalid(
             {"submit": "The meeting has not happened yet: complete the record on the day"}
         )
-    undecided = [r.reference for i, r in listed_items(db, meeting) if not i.decision]
+    pending = [r for i, r in listed_items(db, meeting) if not i.decision]
+    withheld = withheld_referrals(db, actor, pending)
+    undecided = [placeholder(withheld[r.id]) if r.id in withheld else r.reference for r in pending]
     if undecided:
         raise Invalid(
             {

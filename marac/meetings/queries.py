@@ -32,10 +32,12 @@ from marac.meetings.models import (
     ItemStatus,
     MeetingAgency,
 )
+from marac.meetings.restricted import placeholder, redact, refuse_if_hidden, withheld_referrals
 from marac.operations import NotFound, Refused, allow
 from marac.panels.access import sits_on_panel, visible_panels
 from marac.panels.models import AgendaStatus, Meeting, MeetingStatus, Panel
 from marac.people.models import Person
+from marac.people.restriction import shown_person
 from marac.referrals.models import Referral, ReferralIncident, ReferralStatus
 
 RECENT_DAYS = 365
@@ -66,13 +68,18 @@ def running_meeting(db: Session, viewer: Any, meeting_id: int) -> Meeting:
     return meeting
 
 
-def agenda_item(db: Session, meeting: Meeting, item_id: int) -> tuple[AgendaItem, Referral]:
-    """One item of this meeting's agenda, with its case (`NotFound` if it is not on it)."""
+def agenda_item(
+    db: Session, meeting: Meeting, item_id: int, viewer: Any | None = None
+) -> tuple[AgendaItem, Referral]:
+    """One item of this meeting's agenda, with its case (`NotFound` if it is not on it;
+    `RestrictedRecord` when `viewer` is given and the case's person is hidden from them)."""
     item = db.get(AgendaItem, item_id)
     if item is None or item.meeting_id != meeting.id:
         raise NotFound()
     referral = db.get(Referral, item.referral_id)
     assert referral is not None
+    if viewer is not None:
+        refuse_if_hidden(db, viewer, referral)
     return item, referral
 
 
@@ -144,9 +151,35 @@ class MeetingPage:
     listed: list[AgendaRow] = field(default_factory=list)
     others: list[AgendaRow] = field(default_factory=list)
     responded: dict[int, set[int]] = field(default_factory=dict)
-    amendments: list[Row[Any]] = field(default_factory=list)
+    amendments: list[tuple[AmendmentLine, str | None]] = field(default_factory=list)
     agencies: list[Agency] = field(default_factory=list)
     joined: dict[int, list[Referral]] = field(default_factory=dict)  # see joined_referrals
+
+
+@dataclass(frozen=True)
+class AmendmentLine:
+    """An amendment as the meeting page prints it: restricted cases named by placeholder."""
+
+    created_at: Any
+    summary: str
+    reason: str
+
+
+def mark_restricted(db: Session, viewer: Any, rows: list[AgendaRow]) -> dict[str, str]:
+    """Mark the rows whose person is hidden from `viewer` (one query for the whole agenda)
+    and forget their person; returns what to redact from free text (reference, name)."""
+    withheld = withheld_referrals(db, viewer, (r.referral for r in rows))
+    secrets: dict[str, str] = {}
+    for row in rows:
+        restriction_id = withheld.get(row.referral.id)
+        if restriction_id is None:
+            continue
+        row.restricted = restriction_id
+        secrets[row.referral.reference] = placeholder(restriction_id)
+        if row.person is not None:
+            secrets[row.person.full_name] = placeholder(restriction_id)
+            row.person = None
+    return secrets
 
 
 def meeting_page(db: Session, viewer: Any, meeting_id: int) -> MeetingPage:
@@ -159,6 +192,7 @@ def meeting_page(db: Session, viewer: Any, meeting_id: int) -> MeetingPage:
     runs = can_run_meeting(viewer, meeting)
     published = is_published(meeting)
     rows = agenda_rows(db, meeting) if (runs or published) else []
+    secrets = mark_restricted(db, viewer, rows) if rows else {}  # removed ones too: amendments
     if not runs:
         rows = [r for r in rows if r.item.status != ItemStatus.REMOVED.value]
     panel_agencies = {a.id for a in meeting.panel.agencies}
@@ -167,14 +201,22 @@ def meeting_page(db: Session, viewer: Any, meeting_id: int) -> MeetingPage:
         for referral_id, agency_ids in (research_responses(db, meeting) if rows else {}).items()
     }
     amendments = (
-        list(
-            db.execute(
+        [
+            (
+                AmendmentLine(
+                    amendment.created_at,
+                    redact(amendment.summary, secrets),
+                    redact(amendment.reason, secrets),
+                ),
+                by,
+            )
+            for amendment, by in db.execute(
                 select(AgendaAmendment, User.name)
                 .outerjoin(User, User.id == AgendaAmendment.user_id)
                 .where(AgendaAmendment.meeting_id == meeting.id)
                 .order_by(AgendaAmendment.created_at, AgendaAmendment.id)
-            ).all()
-        )
+            )
+        ]
         if published
         else []
     )
@@ -191,8 +233,15 @@ def meeting_page(db: Session, viewer: Any, meeting_id: int) -> MeetingPage:
     )
 
 
-def addable_cases(db: Session, meeting: Meeting) -> list[tuple[Referral, Person | None]]:
-    """The panel's open cases (accepted or heard) not listed on this agenda (one query)."""
+def addable_cases(
+    db: Session, meeting: Meeting, viewer: Any | None = None
+) -> list[tuple[Referral, Person | None]]:
+    """The panel's open cases (accepted or heard) not listed on this agenda (one query).
+
+    With a `viewer`, cases whose person is restricted from them are left out: they cannot
+    choose what they may not see (a rebuild still lists a restricted case that is due).
+    """
+    shown = [shown_person(viewer, Referral.person_id)] if viewer is not None else []
     area_ids = [a.id for a in meeting.panel.areas]
     on_agenda = select(AgendaItem.referral_id).where(
         AgendaItem.meeting_id == meeting.id, AgendaItem.status == ItemStatus.LISTED.value
@@ -206,6 +255,7 @@ def addable_cases(db: Session, meeting: Meeting) -> list[tuple[Referral, Person 
                 Referral.area_id.in_(area_ids),
                 Referral.status.in_([ReferralStatus.ACCEPTED.value, ReferralStatus.HEARD.value]),
                 Referral.id.notin_(on_agenda),
+                *shown,
             )
             .order_by(Referral.created_at, Referral.id)
         )
@@ -237,6 +287,7 @@ def research_case(db: Session, viewer: Any, meeting_id: int, referral_id: int) -
     referral = db.get(Referral, referral_id)
     if item is None or referral is None or referral.status == ReferralStatus.CLOSED.value:
         raise Refused()
+    refuse_if_hidden(db, viewer, referral)
     person = db.get(Person, referral.person_id) if referral.person_id else None
     return ResearchCase(meeting, item, referral, person)
 
@@ -320,6 +371,14 @@ def by_id(db: Session, model: Any, ids: Any) -> dict[int, Any]:
     return {row.id: row for row in db.scalars(select(model).where(model.id.in_(wanted)))}
 
 
+def withheld_cases(db: Session, viewer: Any, referrals: Any) -> dict[int, str]:
+    """Referral id -> "Restricted record R-<n>" for the cases hidden from `viewer` (one query)."""
+    return {
+        referral_id: placeholder(restriction_id)
+        for referral_id, restriction_id in withheld_referrals(db, viewer, referrals).items()
+    }
+
+
 def listed_items(db: Session, meeting: Meeting) -> list[tuple[AgendaItem, Referral]]:
     """The cases listed on the agenda, in agenda order, with their referrals (one query)."""
     rows = db.execute(
@@ -377,6 +436,7 @@ def case_on_record(db: Session, viewer: Any, meeting_id: int, item_id: int) -> C
         raise NotFound()
     items = listed_items(db, meeting)
     referral = next(r for i, r in items if i.id == item.id)
+    refuse_if_hidden(db, viewer, referral)  # break-glass or being named lets them record it
     return CaseOnRecord(meeting, item, referral, items, editable)
 
 

@@ -498,6 +498,10 @@ def _render_review(
         + [r.reviewed_by_id for r in reviews.values()],
     )
     agencies = queries.by_id(db, Agency, (a.agency_id for a in actions))
+    contexts = case_contexts(db, actions)
+    withheld = queries.withheld_cases(
+        db, current_user, queries.by_id(db, Referral, (a.referral_id for a in actions)).values()
+    )
     forms = {
         a.id: failed
         if failed is not None and failed_action_id == a.id
@@ -511,7 +515,8 @@ def _render_review(
         meeting_page=_meeting_page(meeting),
         meeting=meeting,
         actions=actions,
-        contexts=case_contexts(db, actions),
+        contexts=contexts,
+        withheld={a.id: withheld[a.referral_id] for a in actions if a.referral_id in withheld},
         updates=updates,
         reviews=reviews,
         users=users,
@@ -559,12 +564,16 @@ def mark_reviewed(meeting_id: int, action_id: int) -> str | Response:
 def _render_complete(meeting: Meeting, form: CompleteForm, failed: bool = False) -> str:
     db = db_session()
     items = queries.listed_items(db, meeting)
-    people = queries.by_id(db, Person, (r.person_id for _, r in items))
+    withheld = queries.withheld_cases(db, current_user, (r for _, r in items))
+    people = queries.by_id(db, Person, (r.person_id for _, r in items if r.id not in withheld))
     attendance = queries.attendance_rows(db, meeting.id)
     return render_template(
         "meetings/record_complete.html",
         meeting=meeting,
-        items=[(i, r, _subject(r, people.get(r.person_id or 0))) for i, r in items],
+        items=[
+            (i, r, _subject(r, people.get(r.person_id or 0)), withheld.get(r.id, ""))
+            for i, r in items
+        ],
         undecided=[(i, r) for i, r in items if not i.decision],
         present=sum(1 for a in attendance if a.status == AttendanceStatus.PRESENT.value),
         attendance_count=len(attendance),

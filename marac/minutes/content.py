@@ -29,10 +29,12 @@ from marac.meetings.models import (
 )
 from marac.meetings.queries import record_agencies
 from marac.meetings.record_forms import ATTENDANCE_LABELS, DECISION_LABELS, RISK_LABELS
+from marac.meetings.restricted import WITHHELD, WITHHELD_ACTION, closed_item, placeholder
 from marac.minutes.flagging import flags_for_referrals
 from marac.panels.access import next_meeting
 from marac.panels.models import Meeting
 from marac.people.models import Person
+from marac.people.restriction import hidden_restrictions
 from marac.referrals.models import Referral, ReferralIncident, SubjectType
 
 CONFIDENTIALITY_STATEMENT = (
@@ -86,6 +88,7 @@ class MinutesCase:
     risks: str
     decision: str
     actions: list[ActionLine] = field(default_factory=list)
+    withheld: str = ""  # "Restricted record R-<n>: heard as a closed item; ..." in its place
 
     @property
     def subject_line(self) -> str:
@@ -152,8 +155,48 @@ def _subject(referral: Referral, person: Person | None) -> str:
     return name
 
 
-def gather_minutes(session: Session, meeting: Meeting) -> MinutesContent:
-    """Read the meeting record into MinutesContent (a fixed number of queries)."""
+def _closed_cases(
+    session: Session, person_of: dict[int, int | None], withhold: bool
+) -> dict[int, int]:
+    """Referral id -> restriction id of the cases a shared document prints as closed items.
+
+    The minutes and extracts go to every member agency, so a restricted case is withheld
+    whoever issues or downloads them (one query).
+    """
+    if not withhold:
+        return {}
+    hidden = hidden_restrictions(session, None, person_of.values())
+    return {rid: hidden[pid] for rid, pid in person_of.items() if pid in hidden}
+
+
+def _withheld_case(item: AgendaItem, referral: Referral, restriction_id: int) -> MinutesCase:
+    """A restricted case's place in the minutes: its number and the closed-item line only."""
+    return MinutesCase(
+        position=item.position,
+        referral_id=referral.id,
+        reference=placeholder(restriction_id),
+        subject=WITHHELD,
+        age=None,
+        area="",
+        strands=[],
+        risk_before=WITHHELD,
+        risk_after=WITHHELD,
+        flags=[],
+        information=[],
+        risks="",
+        decision=WITHHELD,
+        withheld=closed_item(restriction_id),
+    )
+
+
+def gather_minutes(
+    session: Session, meeting: Meeting, *, withhold_restricted: bool = True
+) -> MinutesContent:
+    """Read the meeting record into MinutesContent (a fixed number of queries).
+
+    Restricted cases are closed items (`withhold_restricted`); only a subject access pack,
+    gathering one person's own record, reads them in full.
+    """
     rows = session.execute(
         select(AgendaItem, Referral, Person, Area.name)
         .join(Referral, Referral.id == AgendaItem.referral_id)
@@ -207,17 +250,29 @@ def gather_minutes(session: Session, meeting: Meeting) -> MinutesContent:
     agency_ids |= {aid for v in infos.values() for aid, _ in v}
     names = {a.id: a.name for a in session.scalars(select(Agency).where(Agency.id.in_(agency_ids)))}
     references = {r.Referral.id: r.Referral.reference for r in rows}
+    person_of = {r.Referral.id: r.Referral.person_id for r in rows}
     missing = {a.Action.referral_id for a in action_rows} - set(references)
     if missing:
-        references.update(
-            dict(
-                session.execute(
-                    select(Referral.id, Referral.reference).where(Referral.id.in_(missing))
-                ).all()
+        for referral_id, reference, person_id in session.execute(
+            select(Referral.id, Referral.reference, Referral.person_id).where(
+                Referral.id.in_(missing)
             )
-        )
+        ):
+            references[referral_id] = reference
+            person_of[referral_id] = person_id
+    closed = _closed_cases(session, person_of, withhold_restricted)
 
     def line(action: Action, officer: str | None) -> ActionLine:
+        if action.referral_id in closed:  # the agency sees it holds an action, not on whom
+            return ActionLine(
+                reference=placeholder(closed[action.referral_id]),
+                description=WITHHELD_ACTION,
+                agency_id=action.agency_id,
+                agency=names.get(action.agency_id, ""),
+                officer=officer or "",
+                due_date=action.due_date,
+                status=STATUS_LABELS.get(action.status, action.status),
+            )
         return ActionLine(
             reference=references.get(action.referral_id, ""),
             description=action.description,
@@ -238,6 +293,10 @@ def gather_minutes(session: Session, meeting: Meeting) -> MinutesContent:
 
     cases = []
     for item, referral, person, area in rows:
+        if referral.id in closed:
+            cases.append(_withheld_case(item, referral, closed[referral.id]))
+            cases[-1].actions = by_item[item.id]
+            continue
         strands = sorted(
             {s for i in incidents[referral.id] for s in strand_summary(i, local_names)}
         )
@@ -314,6 +373,7 @@ class ExtractCase:
     flags: list[str]
     decision: str
     actions: list[ActionLine]
+    withheld: str = ""  # the closed-item line of a restricted case
 
     @property
     def strands_text(self) -> str:
@@ -342,6 +402,7 @@ def extract_for(
             flags=c.flags,
             decision=c.decision,
             actions=[a for a in c.actions if a.agency_id == agency_id],
+            withheld=c.withheld,
         )
         for c in content.cases
         if any(a.agency_id == agency_id for a in c.actions)
@@ -360,6 +421,7 @@ class AgendaLine:
     kind: str
     risk: str
     flags: list[str]
+    withheld: str = ""  # the closed-item line of a restricted case, printed in its slot
 
     @property
     def flags_text(self) -> str:
@@ -367,7 +429,11 @@ class AgendaLine:
 
 
 def gather_agenda(session: Session, meeting: Meeting) -> list[AgendaLine]:
-    """The published agenda's listed cases in order, with running start times."""
+    """The published agenda's listed cases in order, with running start times.
+
+    The agenda PDF goes to every member agency: a restricted case keeps its slot and time
+    and prints only "Restricted record R-<n>: heard as a closed item ...".
+    """
     from marac.meetings.agenda import KIND_LABELS, start_times
 
     rows = session.execute(
@@ -384,8 +450,21 @@ def gather_agenda(session: Session, meeting: Meeting) -> list[AgendaLine]:
         else {}
     )
     times = start_times(meeting.start_time, [r.AgendaItem.slot_minutes for r in rows])
+    closed = _closed_cases(session, {r.Referral.id: r.Referral.person_id for r in rows}, True)
     return [
         AgendaLine(
+            position=item.position,
+            starts=f"{t:%H:%M}",
+            reference=placeholder(closed[referral.id]),
+            subject=WITHHELD,
+            area="",
+            kind=WITHHELD,
+            risk=WITHHELD,
+            flags=[],
+            withheld=closed_item(closed[referral.id]),
+        )
+        if referral.id in closed
+        else AgendaLine(
             position=item.position,
             starts=f"{t:%H:%M}",
             reference=referral.reference,

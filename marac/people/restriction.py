@@ -14,7 +14,7 @@ restricted?" (to show them the placeholder and the way to ask), and nothing else
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime, timedelta
@@ -37,6 +37,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from marac.accounts.models import Role
 from marac.db import Base, UTCDateTime, utcnow
+from marac.operations import Refused
 
 # Roles that run (admin) or govern (information governance) the service: no case content.
 NO_CASE_ROLES = (Role.ADMIN, Role.GOVERNANCE)
@@ -158,6 +159,37 @@ def is_hidden(session: Session | None, user: Any, person_id: int | None) -> bool
     return bool(session.scalar(query))
 
 
+def hidden_restrictions(
+    session: Session, user: Any | None, person_ids: Iterable[int | None]
+) -> dict[int, int]:
+    """Person id -> restriction id (the `R-<n>`) of those restricted from `user`, one query.
+
+    `user` None stands for a document shared with many (an agenda or minutes PDF sent to
+    every member agency): every restricted person is withheld, whoever asked for it.
+    """
+    ids = {i for i in person_ids if i is not None}
+    if not ids or (user is not None and _WAIVED.get()):
+        return {}
+    query = select(PersonRestriction.person_id, PersonRestriction.id).where(
+        PersonRestriction.person_id.in_(ids)
+    )
+    if user is not None:
+        query = query.where(not_(allowed_restrictions(user)))
+    return {person_id: restriction_id for person_id, restriction_id in session.execute(query)}
+
+
+class RestrictedRecord(Refused):
+    """Refused because the case's person is restricted from the actor.
+
+    Carries the referral, so a page keyed by something else (an agenda item) can still
+    show the restricted-record placeholder rather than the plain refusal.
+    """
+
+    def __init__(self, referral_id: int) -> None:
+        super().__init__()
+        self.referral_id = referral_id
+
+
 def break_glass_expiry(now: datetime) -> datetime:
     return now + timedelta(hours=BREAK_GLASS_HOURS)
 
@@ -178,10 +210,12 @@ __all__ = [
     "AccessKind",
     "PersonRestriction",
     "RequestStatus",
+    "RestrictedRecord",
     "RestrictionAccess",
     "RestrictionRequest",
     "allowed_restrictions",
     "hidden_person",
+    "hidden_restrictions",
     "is_hidden",
     "no_case_content",
     "shown_person",

@@ -11,6 +11,7 @@ from marac.auth import roles_required
 from marac.db import db_session
 from marac.forms import show_invalid
 from marac.operations import Conflict, Invalid
+from marac.people.restriction import RestrictedRecord
 from marac.restrictions import operations, queries
 from marac.restrictions.forms import (
     AskForm,
@@ -189,14 +190,18 @@ def break_glass(person_id: int) -> str | Response | tuple[str, int]:
     ), status
 
 
-def placeholder_page() -> str | None:
+def placeholder_page(error: Exception | None = None) -> str | None:
     """For the 403 handlers: the restricted-record page, when a restriction caused the refusal.
 
     One hook for every case page (person, incident, referral, and any page keyed by
-    them), so other pages need no change to say "a restricted record exists".
+    them), so other pages need no change to say "a restricted record exists". A page
+    keyed by something else (an agenda item) raises `RestrictedRecord` naming the case.
     """
+    args = request.view_args
+    if isinstance(error, RestrictedRecord):
+        args = {"referral_id": error.referral_id}
     try:
-        restriction = queries.placeholder_for(db_session(), current_user, request.view_args)
+        restriction = queries.placeholder_for(db_session(), current_user, args)
     except Exception:  # the ordinary 403 page still shows
         current_app.logger.exception("could not judge a restricted-record placeholder")
         return None

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from tests.e2e.axe import assert_accessible
 from tests.e2e.helpers import AnotherPage, sign_in_with_form
-from tests.restrictions.helpers import NAME, build_case
+from tests.restrictions.helpers import MEETING_NAME, NAME, MeetingCase, build_case
 
 
 @pytest.mark.browser
@@ -48,3 +48,22 @@ def test_restrict_ask_and_grant(
 
     owner.goto(f"/people/{case.person.id}")
     expect(owner.get_by_role("heading", level=1)).to_contain_text(NAME)
+
+
+@pytest.mark.browser
+def test_a_restricted_case_on_the_agenda_is_an_accessible_placeholder_row(
+    page: Page, live_server: str, db: Session
+) -> None:
+    world = MeetingCase(db)
+    world.publish(world.upcoming)
+    restriction = world.restrict()
+    sign_in_with_form(page, world.colleague.email)
+    page.set_viewport_size({"width": 320, "height": 800})
+    page.goto(f"/meetings/{world.upcoming.id}")
+    main = page.locator("main")
+    expect(main).to_contain_text(f"Restricted record R-{restriction.id}")
+    expect(main).not_to_contain_text(MEETING_NAME)
+    expect(main).not_to_contain_text(world.case.reference)
+    assert_accessible(page)
+    page.get_by_role("link", name=f"Ask for access to Restricted record R-{restriction.id}").click()
+    expect(page.get_by_label("Why do you need to see this record?")).to_be_visible()

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from marac.accounts.models import Role, User
 from marac.audit.log import record
 from marac.db import utcnow
+from marac.formatting import plural
 from marac.operations import Conflict, Invalid, NotFound, Refused, allow, operation
 from marac.people.access import can_view_person
 from marac.people.models import Person
@@ -141,7 +142,7 @@ def name_users(db: Session, actor: User, restriction_id: int, emails: list[str])
         "restriction_named",
         "person_restriction",
         restriction.id,
-        f"Named {len(users)} users on the restriction",
+        f"Named {plural(len(users), 'user')} on the restriction",
         user=actor,
     )
     return len(users)

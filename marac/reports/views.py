@@ -21,7 +21,7 @@ from marac.operations import Conflict, Invalid
 from marac.panels.models import Panel
 from marac.reports import operations
 from marac.reports.access import REPORTING_ROLES, reportable_panels, scope_for
-from marac.reports.charts import bar_chart
+from marac.reports.charts import STACKED, bar_chart, stacked_charts
 from marac.reports.forms import (
     DEFAULT_PERIOD,
     DeleteTargetForm,
@@ -104,7 +104,8 @@ def index() -> str:
         chosen=chosen,
         form=form,
         tables=all_tables,
-        charts={t.key: bar_chart(t) for t in all_tables if t.chart},
+        charts={t.key: bar_chart(t) for t in all_tables if t.chart and t.key not in STACKED},
+        stacked=stacked_charts(all_tables),
         args=_args(chosen),
         targets=target_progress(db_session(), scope.area_ids, chosen["today"]),
     )

@@ -39,5 +39,8 @@ def test_dashboard_passes_axe(page: Page, db: Session, sign_in, console_errors: 
     page.get_by_role("button", name="Show figures").click()
     expect(page.get_by_text("1 January 2026 to 31 March 2026").first).to_be_visible()
     expect(page.get_by_role("img", name="Bar chart, Referrals by area").first).to_be_visible()
+    by_source = page.get_by_role("img", name="Stacked bar chart, Referrals per month by source")
+    expect(by_source.first).to_be_visible()
+    expect(page.get_by_role("list", name="Key to the chart").first).to_be_visible()
     assert_accessible(page)
     assert console_errors == []

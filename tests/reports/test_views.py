@@ -32,6 +32,11 @@ def test_coordinator_sees_their_figures_with_period_and_area(db: Session, login)
     assert "1 January 2026 to 31 March 2026" in html
     assert "This period is complete" in html
     assert 'role="img"' in html and "<title id=" in html
+    # Referrals by source: stacked by source, with a key; the three referrals print as
+    # "fewer than 5", so the chart draws them hatched at a fixed size.
+    assert "Stacked bar chart, Referrals per month by source" in html
+    assert "app-report-chart__key" in html and "Partner referral</li>" in html
+    assert "app-report-chart__segment--withheld" in html
     assert "counts under each of them" in html
     assert "Elsewhere" not in html  # an area the coordinator does not cover
 

@@ -89,6 +89,9 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     csrf.init_app(app)
     WTFormsHelpers(app)
     formatting.register(app)
+    from marac.incidents.titles import incident_title
+
+    app.add_template_filter(incident_title, "incident_title")  # never "Incident 95"
 
     from marac.auth import enforce_login_and_idle_timeout, login_manager
 

@@ -12,7 +12,9 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovRadioInput,
     GovTextInput,
 )
+from werkzeug.datastructures import MultiDict
 from wtforms import DateField, Field, HiddenField, IntegerField, ValidationError
+from wtforms.utils import unset_value
 
 from marac.inputs import MAX_YEAR, MIN_YEAR, year_error
 
@@ -85,6 +87,47 @@ class DateInputField(DateField):
         except ValueError as exc:
             self.data = None
             raise ValueError(real_date) from exc
+
+
+class DateBoxesInput(GovDateInput):
+    """The GOV.UK date input with a name per box (`from-day`, `from-month`, `from-year`).
+
+    Readable, bookmarkable query strings for GET forms; the boxes and their ids are the
+    same as `GovDateInput`'s.
+    """
+
+    def map_gov_params(self, field: Field, **kwargs: Any) -> dict[str, Any]:
+        params = super().map_gov_params(field, **kwargs)
+        for item in params["items"]:
+            item["name"] = item["id"]
+        return params
+
+
+class DateBoxesField(DateInputField):
+    """A `DateInputField` read from three named boxes, saying which part is missing."""
+
+    PARTS = ("day", "month", "year")
+
+    def __init__(self, label: str | None = None, validators: Any = None, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", DateBoxesInput())
+        super().__init__(label, validators, **kwargs)
+
+    def process(self, formdata: Any, data: Any = unset_value, extra_filters: Any = None) -> None:
+        if formdata is not None:
+            parts = [formdata.get(f"{self.name}-{part}", "") for part in self.PARTS]
+            # No box given: the field keeps its default, as with no form data at all.
+            formdata = MultiDict({self.name: parts}) if any(p.strip() for p in parts) else None
+        super().process(formdata, data, extra_filters)
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        missing = [
+            part for part, value in zip(self.PARTS, valuelist, strict=False) if not value.strip()
+        ]
+        if valuelist and missing and len(missing) < len(self.PARTS):
+            self.raw_data = list(valuelist)
+            self.data = None
+            raise ValueError(f"{self.label.text} must include a {' and '.join(missing)}")
+        super().process_formdata(valuelist)
 
 
 class FieldsetMixin:

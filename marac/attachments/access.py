@@ -24,6 +24,7 @@ from marac.actions.models import Action
 from marac.attachments.models import Attachment
 from marac.incidents.access import can_view_incident, viewable_incidents
 from marac.incidents.models import Incident
+from marac.incidents.titles import lower_title
 from marac.operations import NotFound
 from marac.referrals.access import can_view_referral, coordinator_scope, viewable_referrals
 from marac.referrals.models import Referral
@@ -40,9 +41,10 @@ class Owner:
 
     @property
     def title(self) -> str:
-        """How pages name the record: "incident 12", "CM-2026-0004", "the action on CM-..."."""
+        """How pages name the record: "the verbal abuse incident of 3 March 2026",
+        "CM-2026-0004", "the action on CM-..."."""
         if self.kind == "incident":
-            return f"incident {self.id}"
+            return lower_title(self.record)
         if self.kind == "referral":
             return self.record.reference
         return f"the action on {self.referral.reference if self.referral else 'a case'}"

@@ -18,6 +18,8 @@ from marac.accounts.models import User
 from marac.actions.models import Action
 from marac.attachments import access, rules
 from marac.attachments.models import STATUS_LABELS, Attachment, AttachmentStatus
+from marac.incidents.models import Incident
+from marac.incidents.titles import title_for
 from marac.operations import NotFound, allow
 from marac.referrals.models import ReferralIncident
 from marac.storage.filetypes import label
@@ -37,6 +39,7 @@ class AttachmentLine:
     uploaded_by: str
     uploaded_at: datetime
     status: str
+    incident_title: str = ""  # for a document on an incident: "Verbal abuse, 3 March 2026"
 
     @property
     def status_label(self) -> str:
@@ -49,13 +52,14 @@ class AttachmentLine:
 
 def _lines(db: Session, where: Any) -> list[AttachmentLine]:
     rows = db.execute(
-        select(Attachment, User.name)
+        select(Attachment, User.name, Incident.incident_type, Incident.occurred_at)
         .join(User, User.id == Attachment.uploaded_by_id)
+        .outerjoin(Incident, Incident.id == Attachment.incident_id)
         .where(where)
         .order_by(Attachment.uploaded_at.desc(), Attachment.id.desc())
     )
     lines = []
-    for attachment, uploader in rows:
+    for attachment, uploader, incident_type, occurred_at in rows:
         kind, owner_id = attachment.owner
         lines.append(
             AttachmentLine(
@@ -69,6 +73,7 @@ def _lines(db: Session, where: Any) -> list[AttachmentLine]:
                 uploaded_by=uploader,
                 uploaded_at=attachment.uploaded_at,
                 status=attachment.status,
+                incident_title=title_for(incident_type, occurred_at) if incident_type else "",
             )
         )
     return lines

@@ -33,6 +33,7 @@ from marac.audit.models import AuditEvent
 from marac.config import PROJECT_ROOT
 from marac.formatting import format_date
 from marac.incidents.models import Incident, Perpetrator
+from marac.incidents.titles import incident_title
 from marac.meetings.models import (
     AgencyAttendance,
     AgendaItem,
@@ -189,6 +190,7 @@ def gather(db: Session, person_id: int) -> Gathered:
     def incident_entry(incident: Incident, where: str) -> dict[str, Any]:
         return {
             "id": incident.id,
+            "title": incident_title(incident),
             "occurred_at": _iso(incident.occurred_at),
             "place": incident.place,
             "postcode": incident.postcode,
@@ -221,10 +223,10 @@ def gather(db: Session, person_id: int) -> Gathered:
             "recorded_at": _iso(incident.created_at),
         }
 
-    incident_entries = [incident_entry(i, f"Incident {i.id}") for i in incidents]
+    incident_entries = [incident_entry(i, incident_title(i)) for i in incidents]
     perpetrator_entries = []
     for incident in as_perpetrator:
-        where = f"Incident {incident.id} (named as perpetrator)"
+        where = f"{incident_title(incident)} (named as perpetrator)"
         entry = incident_entry(incident, where)
         victim = victims.get(incident.person_id)
         entry["victim"] = tp.mark(victim.full_name if victim else "", OTHER_VICTIM, where)

@@ -151,6 +151,7 @@ class ImportedIncident:
     incident_id: int
     referral_id: int | None
     occurred_at: datetime
+    incident_type: str
 
 
 def imported_rows(db: Session, actor: User, batch: ImportBatch) -> list[ImportedIncident]:
@@ -162,6 +163,7 @@ def imported_rows(db: Session, actor: User, batch: ImportBatch) -> list[Imported
             ImportedRow.incident_id,
             ImportedRow.referral_id,
             Incident.occurred_at,
+            Incident.incident_type,
         )
         .join(Incident, Incident.id == ImportedRow.incident_id)
         .where(ImportedRow.batch_id == batch.id)

@@ -17,9 +17,9 @@ from werkzeug.wrappers import Response
 from marac.accounts.models import Role
 from marac.auth import roles_required
 from marac.db import db_session, utcnow
-from marac.formatting import format_date
 from marac.forms import show_invalid
-from marac.incidents.models import INCIDENT_TYPE_LABELS, Incident
+from marac.incidents.models import Incident
+from marac.incidents.titles import incident_title
 from marac.inputs import id_arg
 from marac.operations import Conflict, Invalid
 from marac.referrals import operations, queries
@@ -33,10 +33,7 @@ CASE_ROLES = operations.CASE_ROLES
 
 
 def _incident_label(incident: Incident, strands: list[str]) -> str:
-    kind = INCIDENT_TYPE_LABELS.get(incident.incident_type, incident.incident_type)
-    text = f"{kind} on {format_date(incident.occurred_at)}"
-    if incident.place:
-        text += f", {incident.place}"
+    text = incident_title(incident)  # no address: the same title as everywhere else
     if strands:
         text += f" ({'; '.join(strands)})"
     return text

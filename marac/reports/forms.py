@@ -1,14 +1,78 @@
-"""The admin's form for a partnership target."""
+"""The dashboard's period choice and the admin's form for a partnership target."""
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
-from wtforms import SelectField, StringField, SubmitField
+from wtforms import RadioField, SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, NumberRange
 
 from marac.accounts.forms import WholeNumberField
-from marac.forms import STRIP, DateInputField, VersionedForm
+from marac.forms import STRIP, DateBoxesField, DateInputField, RadioInput, VersionedForm
+
+PERIODS = {"last_quarter": "Last quarter", "last_12_months": "Last 12 months", "custom": "Dates"}
+DEFAULT_PERIOD = "last_quarter"
+
+
+class PeriodForm(FlaskForm):
+    """The reporting period: a GET form (no CSRF token) so a period can be bookmarked.
+
+    Dates are GOV.UK date inputs, sent as `from-day`, `from-month`, `from-year` and the
+    same for `to`; they count only when "Dates" is chosen.
+    """
+
+    class Meta:
+        csrf = False
+
+    period = RadioField(
+        "Period",
+        choices=[
+            (key, f"{label} (start and end dates below)" if key == "custom" else label)
+            for key, label in PERIODS.items()
+        ],
+        default=DEFAULT_PERIOD,
+        widget=RadioInput(classes="govuk-radios--small"),
+        invalid_choice_message="Select a period from the list",
+    )
+    start = DateBoxesField(
+        "Start date", name="from", description="For example, 1 1 2026. Used when you choose Dates."
+    )
+    end = DateBoxesField(
+        "End date", name="to", description="For example, 31 3 2026. Used when you choose Dates."
+    )
+
+    def __init__(self, *args: Any, today: date, **kwargs: Any) -> None:
+        self.today = today
+        super().__init__(*args, **kwargs)
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """Chosen dates must both be given, not start in the future, and run forwards."""
+        ok = super().validate(extra_validators)
+        if self.period.data != "custom":  # the boxes are not used: nothing in them matters
+            self.start.errors, self.end.errors = [], []
+            return not self.period.errors
+        problems = {
+            self.start: "Enter the start date" if self.start.data is None else None,
+            self.end: "Enter the end date" if self.end.data is None else None,
+        }
+        if self.start.data and self.start.data > self.today:
+            problems[self.start] = "Start date must be today or in the past"
+        elif self.start.data and self.end.data and self.end.data < self.start.data:
+            problems[self.end] = "End date must be the same as or after the start date"
+        for field, problem in problems.items():
+            if problem and not field.errors:  # a typing mistake is the clearer message
+                field.errors = [*field.errors, problem]
+                ok = False
+        return ok
+
+    def dates(self) -> tuple[date, date] | None:
+        """The chosen start and end, once the form has validated with "Dates" chosen."""
+        if self.period.data == "custom" and self.start.data and self.end.data:
+            return self.start.data, self.end.data
+        return None
 
 
 class TargetForm(VersionedForm):

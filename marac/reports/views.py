@@ -6,7 +6,6 @@ the system, so each one is audited.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -18,13 +17,18 @@ from marac.auth import admin_required, roles_required
 from marac.db import db_session, get_or_404
 from marac.formatting import uk_today
 from marac.forms import show_invalid
-from marac.inputs import year_error
 from marac.operations import Conflict, Invalid
 from marac.panels.models import Panel
 from marac.reports import operations
 from marac.reports.access import REPORTING_ROLES, reportable_panels, scope_for
-from marac.reports.charts import bar_chart
-from marac.reports.forms import DeleteTargetForm, PackPdfForm, TargetForm
+from marac.reports.charts import STACKED, bar_chart, stacked_charts
+from marac.reports.forms import (
+    DEFAULT_PERIOD,
+    DeleteTargetForm,
+    PackPdfForm,
+    PeriodForm,
+    TargetForm,
+)
 from marac.reports.models import PartnershipTarget
 from marac.reports.pack_pdf import fingerprint, pack_html
 from marac.reports.queries import Scope, dashboard
@@ -39,14 +43,14 @@ from marac.reports.targets import BOROUGH, target_progress
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
-PERIODS = {"last_quarter": "Last quarter", "last_12_months": "Last 12 months", "custom": "Dates"}
 
+def _choice() -> tuple[Panel | None, list[Panel], dict[str, Any], PeriodForm]:
+    """The panel and period asked for in the query string, checked.
 
-def _choice() -> tuple[Panel | None, list[Panel], dict[str, Any], list[dict[str, str]]]:
-    """The panel and period asked for in the query string, checked; errors name fields."""
+    A period that does not validate shows its errors and the default period's figures.
+    """
     session = db_session()
     panels = reportable_panels(session, current_user)
-    errors: list[dict[str, str]] = []
     panel: Panel | None = None
     panel_arg = request.args.get("panel", "")
     if panel_arg:
@@ -54,49 +58,43 @@ def _choice() -> tuple[Panel | None, list[Panel], dict[str, Any], list[dict[str,
         if panel is None:
             abort(403)
     today = uk_today()
-    period = request.args.get("period", "last_quarter")
-    if period not in PERIODS:
-        period = "last_quarter"
-    start, end = last_quarter(today) if period == "last_quarter" else last_12_months(today)
-    raw = {"from": request.args.get("from", ""), "to": request.args.get("to", "")}
-    if period == "custom":
-        parsed: dict[str, date] = {}
-        for name, label in (("from", "From"), ("to", "To")):
-            try:
-                parsed[name] = date.fromisoformat(raw[name])
-            except ValueError:
-                errors.append(
-                    {"text": f"{label} must be a real date, like 2026-01-31", "href": f"#{name}"}
-                )
-                continue
-            if problem := year_error(parsed[name].year, label):
-                errors.append({"text": problem, "href": f"#{name}"})
-        if not errors:
-            start, end = parsed["from"], parsed["to"]
-            if end < start:
-                errors.append({"text": "To must be the same as or after From", "href": "#to"})
-                start, end = end, start
-    chosen = {"panel": panel_arg, "period": period, "from": raw["from"], "to": raw["to"]}
-    chosen["start"], chosen["end"], chosen["today"] = start, end, today
-    return panel, panels, chosen, errors
+    form = PeriodForm(formdata=request.args, today=today)
+    valid = form.validate()
+    period = form.period.data if valid else DEFAULT_PERIOD
+    dates = form.dates() if valid else None
+    if dates:
+        start, end = dates
+    else:
+        start, end = last_12_months(today) if period == "last_12_months" else last_quarter(today)
+        if not form.errors:  # show the dates the figures are for
+            form.start.data, form.end.data = start, end
+            form.start.raw_data = form.end.raw_data = None
+    chosen = {"panel": panel_arg, "period": period, "start": start, "end": end, "today": today}
+    return panel, panels, chosen, form
 
 
-def _scope() -> tuple[Scope, list[Panel], dict[str, Any], list[dict[str, str]]]:
-    panel, panels, chosen, errors = _choice()
+def _scope() -> tuple[Scope, list[Panel], dict[str, Any], PeriodForm]:
+    panel, panels, chosen, form = _choice()
     scope = scope_for(
         db_session(), current_user, panel, chosen["start"], chosen["end"], chosen["today"]
     )
-    return scope, panels, chosen, errors
+    return scope, panels, chosen, form
 
 
 def _args(chosen: dict[str, Any]) -> dict[str, str]:
-    return {k: chosen[k] for k in ("panel", "period", "from", "to") if chosen[k]}
+    """The query string for links to this panel and period (downloads, the PDF job)."""
+    args = {k: chosen[k] for k in ("panel", "period") if chosen[k]}
+    if chosen["period"] == "custom":
+        for key, day in (("from", chosen["start"]), ("to", chosen["end"])):
+            args |= {f"{key}-day": str(day.day), f"{key}-month": str(day.month)}
+            args[f"{key}-year"] = str(day.year)
+    return args
 
 
 @bp.get("/")
 @roles_required(*REPORTING_ROLES)
 def index() -> str:
-    scope, panels, chosen, errors = _scope()
+    scope, panels, chosen, form = _scope()
     board = dashboard(db_session(), scope)
     all_tables = tables(board)
     return render_template(
@@ -104,10 +102,10 @@ def index() -> str:
         scope=scope,
         panels=panels,
         chosen=chosen,
-        periods=PERIODS,
-        errors=errors,
+        form=form,
         tables=all_tables,
-        charts={t.key: bar_chart(t) for t in all_tables if t.chart},
+        charts={t.key: bar_chart(t) for t in all_tables if t.chart and t.key not in STACKED},
+        stacked=stacked_charts(all_tables),
         args=_args(chosen),
         targets=target_progress(db_session(), scope.area_ids, chosen["today"]),
     )

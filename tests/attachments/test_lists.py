@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from marac.incidents.titles import incident_title
 from tests.actions.helpers import PanelWorld
 from tests.attachments.helpers import PDF, upload
 from tests.referrals.helpers import link
@@ -28,7 +29,8 @@ def test_case_page_timeline_and_meeting_record_list_the_documents_each_viewer_ma
     case = coordinator.get(f"/referrals/{world.referral.id}").get_data(as_text=True)
     for name in ("graffiti photo.pdf", "housing letter.pdf", "visit notes.pdf"):
         assert name in case
-    assert f"Incident {world.incident.id}" in case and "The referral" in case
+    assert incident_title(world.incident) in case and "The referral" in case
+    assert f"Incident {world.incident.id}" not in case
     assert 'action="/attachments/referral/' in case  # the coordinator may add more
 
     timeline = coordinator.get(f"/people/{world.person.id}/timeline").get_data(as_text=True)

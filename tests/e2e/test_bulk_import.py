@@ -68,7 +68,7 @@ def test_a_spreadsheet_is_mapped_previewed_and_imported(
     table = page.get_by_role("table", name="Incidents imported")
     expect(table.get_by_role("row")).to_have_count(3)  # the header and two incidents
     table.get_by_role("link").first.click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Verbal abuse on")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Verbal abuse, ")
 
     db.expire_all()
     assert db.scalar(select(func.count(Incident.id))) == 2

@@ -64,7 +64,7 @@ def _record_incident(page: Page) -> None:
     page.locator('[name="perpetrators-0-relationship"]').select_option("neighbour")
     assert_accessible(page)
     page.get_by_role("button", name="Save incident").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Criminal damage on")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Criminal damage, ")
 
 
 def _answer_every_question(page: Page, answer: str) -> None:

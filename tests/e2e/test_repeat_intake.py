@@ -73,7 +73,7 @@ def test_a_misspelt_victim_is_offered_and_the_new_case_is_a_repeat(
     assert_accessible(page)
     question.get_by_label("Amira Haddad", exact=False).check()
     page.get_by_role("button", name="Save incident").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Verbal abuse on")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Verbal abuse, ")
 
     # The incident made an automatic repeat referral; the coordinator sees the flag.
     page = another_page()

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from marac.accounts.models import Role
 from marac.audit.models import AuditEvent
 from marac.db import utcnow
+from marac.incidents.titles import incident_title
 from marac.meetings.access import (
     can_run_meeting,
     can_see_meeting,
@@ -149,7 +150,7 @@ def test_member_sees_the_incidents_of_a_listed_case_without_links_they_cannot_op
     w.listed(meeting, referral)
 
     page = login(w.housing_member).get(f"/referrals/{referral.id}").get_data(as_text=True)
-    assert "Threats on" in page  # the incident is described on the case page
+    assert incident_title(incident) in page  # the incident is described on the case page
     assert f"/incidents/{incident.id}" not in page  # but not linked: its page would refuse
     assert login(w.housing_member).get(f"/incidents/{incident.id}").status_code == 403
     assert "Back to meetings" in page

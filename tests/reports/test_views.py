@@ -19,7 +19,8 @@ from tests.factories import make_user
 from tests.referrals.helpers import make_incident, make_person, make_referral
 from tests.reports.helpers import Borough
 
-CUSTOM = "/reports/?period=custom&from=2026-01-01&to=2026-03-31"
+PERIOD = "period=custom&from-day=1&from-month=1&from-year=2026&to-day=31&to-month=3&to-year=2026"
+CUSTOM = f"/reports/?{PERIOD}"
 
 
 def test_coordinator_sees_their_figures_with_period_and_area(db: Session, login) -> None:
@@ -31,6 +32,11 @@ def test_coordinator_sees_their_figures_with_period_and_area(db: Session, login)
     assert "1 January 2026 to 31 March 2026" in html
     assert "This period is complete" in html
     assert 'role="img"' in html and "<title id=" in html
+    # Referrals by source: stacked by source, with a key; the three referrals print as
+    # "fewer than 5", so the chart draws them hatched at a fixed size.
+    assert "Stacked bar chart, Referrals per month by source" in html
+    assert "app-report-chart__key" in html and "Partner referral</li>" in html
+    assert "app-report-chart__segment--withheld" in html
     assert "counts under each of them" in html
     assert "Elsewhere" not in html  # an area the coordinator does not cover
 
@@ -62,13 +68,48 @@ def test_referrers_and_members_are_refused(db: Session, login) -> None:
         assert client.get("/reports/pack.csv").status_code == 403
 
 
-def test_bad_dates_are_named_in_the_error_summary(db: Session, login) -> None:
-    world = Borough(db)
-    page = login(world.coordinator).get("/reports/?period=custom&from=31/01/2026&to=")
+def _period_errors(client, query: str) -> str:
+    page = client.get(f"/reports/?period=custom&{query}")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "There is a problem" in html
-    assert "From must be a real date" in html and 'href="#from"' in html
+    assert "There is a problem" in html and "<title>Error: Reports" in html
+    return html
+
+
+def test_bad_dates_are_named_in_the_error_summary(db: Session, login) -> None:
+    world = Borough(db)
+    client = login(world.coordinator)
+    html = _period_errors(client, "from-day=31&from-month=2&from-year=2026")
+    assert "Start date must be a real date" in html and 'href="#from"' in html
+    assert "Enter the end date" in html and 'href="#to"' in html
+    html = _period_errors(client, "from-day=1&from-year=2026&to-month=3")
+    assert "Start date must include a month" in html
+    assert "End date must include a day and year" in html
+    html = _period_errors(client, PERIOD.replace("from-year=2026", "from-year=26"))
+    assert "Start date must include a 4-digit year" in html
+    html = _period_errors(client, PERIOD.replace("from-month=1", "from-month=6"))
+    assert "End date must be the same as or after the start date" in html
+    future = uk_today() + timedelta(days=2)
+    html = _period_errors(
+        client, f"from-day={future.day}&from-month={future.month}&from-year={future.year}"
+    )
+    assert "Start date must be today or in the past" in html
+    page = client.get("/reports/?period=weekly")
+    assert page.status_code == 200 and "Select a period from the list" in page.text
+    # The boxes say nothing unless Dates is chosen.
+    page = client.get("/reports/?period=last_quarter&from-day=99")
+    assert page.status_code == 200
+
+
+def test_dates_are_gov_uk_date_inputs_and_links_keep_them(db: Session, login) -> None:
+    world = Borough(db)
+    html = login(world.coordinator).get(CUSTOM).get_data(as_text=True)
+    assert 'type="date"' not in html
+    for name in ("from-day", "from-month", "from-year", "to-day", "to-month", "to-year"):
+        assert f'name="{name}"' in html
+    assert 'name="from-day" type="text"' in html or 'id="from-day" name="from-day"' in html
+    args = PERIOD.replace("&", "&amp;")
+    assert f"/reports/pack.csv?{args}" in html and f"/reports/export/areas.csv?{args}" in html
 
 
 def test_default_period_is_the_last_quarter(db: Session, login) -> None:
@@ -80,9 +121,7 @@ def test_default_period_is_the_last_quarter(db: Session, login) -> None:
 
 def test_table_csv_export_is_audited(db: Session, login) -> None:
     world = Borough(db)
-    response = login(world.coordinator).get(
-        "/reports/export/areas.csv?period=custom&from=2026-01-01&to=2026-03-31"
-    )
+    response = login(world.coordinator).get(f"/reports/export/areas.csv?{PERIOD}")
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     body = response.get_data(as_text=True)
@@ -95,7 +134,7 @@ def test_table_csv_export_is_audited(db: Session, login) -> None:
 
 def test_partnership_pack_csv_suppresses_small_numbers_and_is_audited(db: Session, login) -> None:
     world = Borough(db)
-    body = login(world.coordinator).get(f"/reports/pack.csv?{CUSTOM.split('?')[1]}")
+    body = login(world.coordinator).get(f"/reports/pack.csv?{PERIOD}")
     text = body.get_data(as_text=True)
     assert "Northfield,fewer than 5" in text and "Southgate,0" in text
     # Three referrals: no percentage of them may go out, nor a total that gives them away.
@@ -108,7 +147,7 @@ def test_partnership_pack_csv_suppresses_small_numbers_and_is_audited(db: Sessio
 def test_partnership_pack_pdf(db: Session, login) -> None:
     world = Borough(db)
     client = login(world.coordinator)
-    url = f"/reports/pack.pdf?{CUSTOM.split('?')[1]}"
+    url = f"/reports/pack.pdf?{PERIOD}"
     offer = client.get(url)  # nothing stored yet: the worker prepares it on request
     assert offer.status_code == 200 and "Prepare the partnership pack PDF" in offer.text
     asked = client.submit(url)

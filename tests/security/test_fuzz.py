@@ -66,6 +66,7 @@ settings.register_profile(
 # Requests that end the session: the rest of the example would run signed out.
 SESSION_ENDERS = {"accounts.logout"}
 GENERIC_QUERY = ["page", "q", "status", "from", "to", "area", "year", "panel", "period",
+                 "from-day", "from-month", "from-year", "to-day", "to-month", "to-year",
                  "agency", "role", "person_id", "incident_id", "overdue", "show", "next",
                  "user", "action", "kind", "name"]  # fmt: skip
 

@@ -109,3 +109,18 @@ def test_the_header_does_not_scroll_sideways_at_320_px(
     assert box is not None and box["x"] + box["width"] <= client_width
     scroll_width, client_width = page.evaluate(SCROLL)
     assert scroll_width <= client_width, (scroll_width, client_width)
+
+
+@pytest.mark.browser
+def test_wide_data_pages_keep_their_side_margins(page: Page, sign_in: SignIn, db: Session) -> None:
+    """The reports and audit pages use up to 1,600 px, but never touch the window's edge."""
+    _, coordinator = _busiest_coordinator(db)
+    sign_in(page, coordinator)  # type: ignore[arg-type]
+    for width, gutter in ((1024, 30), (1366, 30), (1920, 150)):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto("/reports/")
+        box = page.locator(".marac-width-container--wide").first.bounding_box()
+        assert box is not None
+        left, right = box["x"], width - (box["x"] + box["width"])
+        assert left >= gutter and right >= gutter, (width, left, right)
+        assert abs(left - right) <= 1, (width, left, right)

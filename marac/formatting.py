@@ -37,7 +37,8 @@ def format_datetime(value: datetime | None) -> str:
 
 
 def clock(value: datetime | time | None) -> str:
-    """One way to write a time everywhere (pages, PDFs, emails): GOV.UK style, "1:30pm".
+    """One way to write a time everywhere (pages, PDFs, emails): GOV.UK style, "1:30pm",
+    "10am".
 
     A datetime is read in UK time; a bare time (a meeting's start) is already local.
     Midday and midnight are written "12pm" and "12am" would be ambiguous, so GOV.UK's
@@ -50,7 +51,8 @@ def clock(value: datetime | time | None) -> str:
     if value.minute == 0 and value.hour in (0, 12):
         return "midnight" if value.hour == 0 else "midday"
     hour = value.hour % 12 or 12
-    return f"{hour}:{value.minute:02d}{'am' if value.hour < 12 else 'pm'}"
+    minutes = f":{value.minute:02d}" if value.minute else ""  # "10am", "10:15am"
+    return f"{hour}{minutes}{'am' if value.hour < 12 else 'pm'}"
 
 
 def format_time(value: datetime | None) -> str:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from marac.accounts.models import Agency, Area, User
 from marac.actions.models import Action, ActionReview
 from marac.actions.rules import STATUS_LABELS
+from marac.formatting import clock
 from marac.incidents.labels import local_strand_names, strand_summary
 from marac.incidents.models import Incident
 from marac.meetings.models import (
@@ -454,7 +455,7 @@ def gather_agenda(session: Session, meeting: Meeting) -> list[AgendaLine]:
     return [
         AgendaLine(
             position=item.position,
-            starts=f"{t:%H:%M}",
+            starts=clock(t),
             reference=placeholder(closed[referral.id]),
             subject=WITHHELD,
             area="",
@@ -466,7 +467,7 @@ def gather_agenda(session: Session, meeting: Meeting) -> list[AgendaLine]:
         if referral.id in closed
         else AgendaLine(
             position=item.position,
-            starts=f"{t:%H:%M}",
+            starts=clock(t),
             reference=referral.reference,
             subject=_subject(referral, person),
             area=area or "",

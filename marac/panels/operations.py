@@ -18,7 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from marac.accounts.models import Agency, Area, Role, User
 from marac.audit import record
 from marac.db import utcnow
-from marac.formatting import uk_today
+from marac.formatting import clock, plural, uk_today
 from marac.operations import Conflict, Invalid, allow, operation
 from marac.panels import queries
 from marac.panels.models import CalendarFeed, Meeting, MeetingStatus, Panel
@@ -121,7 +121,8 @@ def _describe(panel: Panel) -> str:
     return (
         f"{panel.name}: areas {', '.join(a.name for a in panel.areas)}; every "
         f"{panel.cadence_weeks} weeks on {WEEKDAYS[panel.weekday]} at "
-        f"{panel.start_time:%H:%M}; {len(panel.agencies)} member agencies"
+        f"{clock(panel.start_time)}; "
+        f"{plural(len(panel.agencies), 'member agency', 'member agencies')}"
     )
 
 
@@ -271,8 +272,8 @@ def move_meeting(
         "meeting_moved",
         MEETING,
         meeting.id,
-        f"{meeting.panel.name}: from {old_date.isoformat()} {meeting.start_time:%H:%M} to "
-        f"{new_date.isoformat()} {new_time:%H:%M}"
+        f"{meeting.panel.name}: from {old_date.isoformat()} {clock(meeting.start_time)} to "
+        f"{new_date.isoformat()} {clock(new_time)}"
         + ("; venue changed" if venue_changed else "")
         + " (reason given)",
         user=actor,

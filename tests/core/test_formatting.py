@@ -14,6 +14,8 @@ from marac.formatting import clock, format_datetime, plural
     [
         (time(13, 30), "1:30pm"),
         (time(9, 5), "9:05am"),
+        (time(10, 0), "10am"),
+        (time(18, 0), "6pm"),
         (time(0, 0), "midnight"),
         (time(12, 0), "midday"),
         (time(12, 15), "12:15pm"),

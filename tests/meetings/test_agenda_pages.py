@@ -69,7 +69,7 @@ def test_build_reorder_publish_then_amend(db: Session, login, world: PanelWorld)
     page = chair.get(url).get_data(as_text=True)
     for ref in (a, b, c):
         assert ref.reference in page
-    assert "10:00am" in page and "10:15am" in page and "10:30am" in page
+    assert "10am" in page and "10:15am" in page and "10:30am" in page
     assert "0 of 3 agencies" in page
     assert "Draft: not yet published" in page
     assert len(audited(db, "agenda_built", meeting)) == 1

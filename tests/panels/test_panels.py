@@ -37,7 +37,7 @@ def test_coordinators_and_admins_list_panels(db: Session, login, who: str) -> No
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "North Community MARAC" in html
-    assert "Every 6 weeks, Monday at 10:00" in html
+    assert "Every 6 weeks, Monday at 10am" in html
     assert "None scheduled" in html
 
 

@@ -270,8 +270,14 @@ def test_create_assessment_submits_a_complete_assessment(
     assert [m.rara for m in created.measures] == ["reduce"]
     assert _audits(db, "assessment_submitted", created.id) == 1
     assert db.scalars(select(Notification.user_id)).all() == [supervisor.id]
-    draft = _create(db, world.referrer, world.incident.id, submit=False)
+    another = make_incident(db, world.referrer, area=world.area)
+    draft = _create(db, world.referrer, another.id, submit=False)
     assert draft.status == AssessmentStatus.DRAFT
+    # The incident is assessed once: a second complete assessment of it is refused.
+    with pytest.raises(ops.AlreadyAssessed):
+        _create(db, world.referrer, world.incident.id)
+    same_incident = RiskAssessment.incident_id == world.incident.id
+    assert db.scalar(select(func.count()).where(same_incident)) == 1
 
 
 @pytest.mark.parametrize(

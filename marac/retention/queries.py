@@ -132,13 +132,29 @@ def referred_incidents() -> Select[tuple[int]]:
     return select(held.c.incident_id)
 
 
-def _assessed_since(bound: datetime) -> Select[tuple[int]]:
-    """Incidents with an assessment in progress (draft, or waiting for endorsement), or one
-    changed on or after `bound`: the clock runs from the last activity, and nobody's
-    assessment is disposed of under them."""
+def _in_progress() -> Select[tuple[int]]:
+    """Incidents with an assessment in draft or waiting for endorsement: never due, so
+    nobody's assessment is disposed of under them."""
     return select(RiskAssessment.incident_id).where(
-        RiskAssessment.incident_id.is_not(None),
-        (RiskAssessment.status.in_(IN_PROGRESS)) | (RiskAssessment.updated_at >= bound),
+        RiskAssessment.incident_id.is_not(None), RiskAssessment.status.in_(IN_PROGRESS)
+    )
+
+
+def _latest_activity() -> Subquery:
+    """(incident, when) for the last change to any of an incident's assessments or the
+    last document added to it: the clock runs from whichever is latest."""
+    changes = union(
+        select(
+            RiskAssessment.incident_id.label("incident_id"), RiskAssessment.updated_at.label("at")
+        ).where(RiskAssessment.incident_id.is_not(None)),
+        select(Attachment.incident_id, Attachment.uploaded_at).where(
+            Attachment.incident_id.is_not(None)
+        ),
+    ).subquery()
+    return (
+        select(changes.c.incident_id, func.max(changes.c.at).label("at"))
+        .group_by(changes.c.incident_id)
+        .subquery()
     )
 
 
@@ -148,35 +164,25 @@ def unreferred_incidents(
     """Incidents no referral holds, not disposed of, with no assessment in progress, whose
     last activity (recorded, an assessment changed, a document added) was before `bound`:
     id -> that last activity. `ids` narrows it (the disposal's second look)."""
-    uploaded_since = select(Attachment.incident_id).where(
-        Attachment.incident_id.is_not(None), Attachment.uploaded_at >= bound
-    )
-    query = select(Incident.id, Incident.created_at).where(
-        Incident.created_at < bound,
-        Incident.id.not_in(referred_incidents()),
-        Incident.id.not_in(_assessed_since(bound)),
-        Incident.id.not_in(uploaded_since),
-        _undisposed(DISPOSED_INCIDENT, Incident.id),  # type: ignore[arg-type]
+    latest = _latest_activity()
+    query = (
+        select(Incident.id, Incident.created_at, latest.c.at)
+        .outerjoin(latest, latest.c.incident_id == Incident.id)
+        .where(
+            Incident.created_at < bound,
+            latest.c.at.is_(None) | (latest.c.at < bound),
+            Incident.id.not_in(referred_incidents()),
+            Incident.id.not_in(_in_progress()),
+            _undisposed(DISPOSED_INCIDENT, Incident.id),  # type: ignore[arg-type]
+        )
     )
     if ids is not None:
         query = query.where(Incident.id.in_(ids))
-    last = {row[0]: _aware(row[1]) for row in db.execute(query)}
-    if not last:
-        return last
-    later = union(
-        select(
-            RiskAssessment.incident_id.label("incident_id"), RiskAssessment.updated_at.label("at")
-        ).where(RiskAssessment.incident_id.in_(last)),
-        select(Attachment.incident_id, Attachment.uploaded_at).where(
-            Attachment.incident_id.in_(last)
-        ),
-    ).subquery()
-    for incident_id, moment in db.execute(
-        select(later.c.incident_id, func.max(later.c.at)).group_by(later.c.incident_id)
-    ):
-        if moment is not None:
-            last[incident_id] = max(last[incident_id], _aware(moment))
-    return last
+    found = {}
+    for incident_id, created, changed in db.execute(query):
+        last = _aware(created)
+        found[incident_id] = max(last, _aware(changed)) if changed is not None else last
+    return found
 
 
 def _meeting_cases() -> Subquery:

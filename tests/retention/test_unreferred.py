@@ -138,6 +138,11 @@ def test_due_on_its_date_from_the_last_activity_and_not_the_day_before(db: Sessi
     quiet = _incident(db, world)
     assessed = _incident(db, world)
     _assess(db, world, assessed, changed=at(2026, 2, 3))  # endorsed low on 3 February
+    documented = _incident(db, world)
+    db.add(Attachment(incident_id=documented.id, filename="later.pdf", mime="application/pdf",
+                      size=1, sha256="0" * 64, uploaded_by_id=world.officer.id,
+                      uploaded_at=at(2026, 3, 1)))  # fmt: skip
+    db.commit()
     operations.list_due(db, DUE - timedelta(days=1))
     assert _listed(db) == set()
     found = operations.list_due(db, DUE)
@@ -148,6 +153,9 @@ def test_due_on_its_date_from_the_last_activity_and_not_the_day_before(db: Sessi
     assert assessed.id not in _listed(db)
     operations.list_due(db, date(2029, 2, 3))
     assert _listed(db) == {quiet.id, assessed.id}
+    # A document added on 1 March 2026 restarts the clock too.
+    operations.list_due(db, date(2029, 3, 1))
+    assert _listed(db) == {quiet.id, assessed.id, documented.id}
     # The borough's own incidents all belong to cases: never on this line.
     assert world.incident.id not in _listed(db)
 

@@ -7,7 +7,8 @@ addresses, contact details, every free-text field, assessment answers, and the
 attachments' bytes in the store.
 
 A person, incident or assessment shared with a case that is still open or not yet
-disposed of is left alone; it goes with the last case that holds it. A meeting goes
+disposed of is left alone; it goes with the last case that holds it. An incident no
+case ever held goes on its own line of the schedule (`dispose_incidents`). A meeting goes
 after the last of its cases: its attendees' names, notes and documents (`dispose_meetings`).
 """
 
@@ -34,7 +35,7 @@ from marac.meetings.models import (
 from marac.minutes.models import IssuedDocument, RenderedKind, StoredPdf
 from marac.notify.models import Notification, OutboxMessage
 from marac.panels.models import Meeting
-from marac.people.models import Person
+from marac.people.models import Person, PossibleMatch
 from marac.referrals.models import Referral, ReferralIncident
 from marac.retention.models import DisposedRecord
 from marac.retention.schedule import RecordType
@@ -266,19 +267,42 @@ def _anonymise_people(db: Session, ids: list[int], incidents: set[int], others: 
             select(Referral.person_id).where(Referral.id.in_(ids), Referral.person_id.is_not(None))
         )
     )
-    if incidents:
-        people |= set(db.scalars(select(Incident.person_id).where(Incident.id.in_(incidents))))
-        people |= set(
-            db.scalars(
-                select(Perpetrator.person_id).where(
-                    Perpetrator.incident_id.in_(incidents), Perpetrator.person_id.is_not(None)
-                )
+    return _anonymise(db, people | _people_of_incidents(db, incidents), others)
+
+
+def _people_of_incidents(db: Session, incidents: set[int]) -> set[int]:
+    """The victims of these incidents, their named perpetrators and who was assessed."""
+    if not incidents:
+        return set()
+    people = set(db.scalars(select(Incident.person_id).where(Incident.id.in_(incidents))))
+    people |= set(
+        db.scalars(
+            select(Perpetrator.person_id).where(
+                Perpetrator.incident_id.in_(incidents), Perpetrator.person_id.is_not(None)
             )
         )
+    )
+    people |= set(
+        db.scalars(
+            select(RiskAssessment.person_id).where(
+                RiskAssessment.incident_id.in_(incidents), RiskAssessment.person_id.is_not(None)
+            )
+        )
+    )
+    return people
+
+
+def _anonymise(db: Session, people: set[int], others: set[int]) -> int:
+    """Anonymise those of `people` nothing undisposed still holds: a referral in `others`
+    (the referrals not disposed of), an incident, perpetrator entry or assessment not
+    disposed of, or a possible match a coordinator has still to decide."""
     people -= _disposed(db, PERSON)
     if not people:
         return 0
     kept_incidents = select(DisposedRecord.object_id).where(DisposedRecord.record_type == INCIDENT)
+    kept_assessments = select(DisposedRecord.object_id).where(
+        DisposedRecord.record_type == ASSESSMENT
+    )
     held = set(
         db.scalars(
             select(Referral.person_id).where(
@@ -300,6 +324,15 @@ def _anonymise_people(db: Session, ids: list[int], incidents: set[int], others: 
             )
         )
     )
+    held |= set(
+        db.scalars(
+            select(RiskAssessment.person_id).where(
+                RiskAssessment.person_id.in_(people), RiskAssessment.id.not_in(kept_assessments)
+            )
+        )
+    )
+    for column in (PossibleMatch.person_a_id, PossibleMatch.person_b_id):
+        held |= set(db.scalars(select(column).where(column.in_(people))))
     free = sorted(people - held)
     if not free:
         return 0
@@ -323,6 +356,33 @@ def _anonymise_people(db: Session, ids: list[int], incidents: set[int], others: 
     )
     _mark(db, PERSON, free)
     return len(free)
+
+
+def dispose_incidents(db: Session, store: Store, ids: list[int]) -> Disposed:
+    """Clear incidents no case holds, with their assessments and documents.
+
+    The caller has checked again, in this transaction, that no referral holds them (one
+    may have been made since the nightly listing). Dates, area, type and strands stay
+    (the reports count them); the assessments keep their levels and dates.
+    """
+    incidents = set(ids) - _disposed(db, INCIDENT)
+    result = Disposed(records=len(incidents))
+    if not incidents:
+        return result
+    assessments = set(
+        db.scalars(select(RiskAssessment.id).where(RiskAssessment.incident_id.in_(incidents)))
+    ) - _disposed(db, ASSESSMENT)
+    result.documents = _delete_documents(db, store, [], incidents, set())
+    _clear_incidents(db, incidents)
+    _clear_assessments(db, assessments)
+    _mark(db, INCIDENT, incidents)
+    _mark(db, ASSESSMENT, assessments)
+    db.flush()
+    others = set(
+        db.scalars(select(Referral.id).where(Referral.id.not_in(_disposed(db, *REFERRAL_TYPES))))
+    )
+    result.people = _anonymise(db, _people_of_incidents(db, incidents), others)
+    return result
 
 
 def dispose_meetings(db: Session, store: Store, ids: list[int]) -> Disposed:

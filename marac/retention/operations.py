@@ -28,6 +28,8 @@ from marac.retention.queries import (
     may_review,
     meetings_waiting,
     periods,
+    started_before,
+    unreferred_incidents,
 )
 from marac.retention.schedule import KINDS, SCHEDULE, RecordType, check_months, in_words
 from marac.storage.objects import Store
@@ -229,6 +231,19 @@ def dispose_batch(
         waiting = meetings_waiting(db, take)
         take = [object_id for object_id in take if object_id not in waiting]
         done = disposal.dispose_meetings(db, store, take)
+    elif kind.record_type is RecordType.UNREFERRED_INCIDENT:
+        # Again in this transaction: a referral may have been made, or an assessment
+        # started, since the listing. Such an incident is skipped and leaves the list.
+        bound = started_before(periods(db)[record_type], today)
+        still = set(unreferred_incidents(db, bound, take))
+        db.execute(
+            delete(RetentionDue).where(
+                RetentionDue.record_type == record_type,
+                RetentionDue.object_id.in_(set(take) - still),
+            )
+        )
+        take = sorted(still)
+        done = disposal.dispose_incidents(db, store, take)
     elif kind.holdable:
         done = disposal.dispose_referrals(db, store, record_type, take)
     else:

@@ -14,13 +14,17 @@ from sqlalchemy.orm import Session
 
 from marac.accounts.models import Area, Role, User
 from marac.actions.models import Action, ActionReview
+from marac.assessments.models import AssessmentStatus, RiskAssessment
+from marac.attachments.models import Attachment
 from marac.audit.models import AuditEvent
 from marac.formatting import format_date
+from marac.imports.models import ImportedRow
+from marac.incidents.models import Incident
 from marac.meetings.models import AgendaItem, CaseResearch
 from marac.notify.models import Notification, OutboxMessage
 from marac.operations import NotFound, allow
 from marac.panels.models import Meeting
-from marac.referrals.models import Referral, ReferralStatus
+from marac.referrals.models import Referral, ReferralIncident, ReferralStatus
 from marac.retention.models import (
     DisposalLog,
     DisposedRecord,
@@ -33,6 +37,10 @@ from marac.retention.schedule import KINDS, SCHEDULE, UK, Kind, RecordType, cuto
 REVIEWERS = (Role.GOVERNANCE, Role.ADMIN)
 LISTED_ON_PAGE = 200  # a page lists this many records of a kind; the count says the rest
 REFERRAL_TYPES = (RecordType.CLOSED_REFERRAL.value, RecordType.DECLINED_REFERRAL.value)
+# The internal kind case disposal marks incidents with (`disposal.INCIDENT`); an incident
+# disposed of on its own is marked the same way, so either disposal sees the other's.
+DISPOSED_INCIDENT = "incident"
+IN_PROGRESS = (AssessmentStatus.DRAFT.value, AssessmentStatus.SUBMITTED.value)
 
 
 def may_review(actor: User) -> bool:
@@ -90,6 +98,11 @@ def candidates(db: Session, record_type: str, months: int, today: date) -> dict[
             )
         ).all()
         return {row[0]: due_on(row[1], months) for row in rows}
+    elif kind is RecordType.UNREFERRED_INCIDENT:
+        return {
+            incident_id: due_on(last, months)
+            for incident_id, last in unreferred_incidents(db, bound).items()
+        }
     elif kind is RecordType.NOTIFICATION:
         rows = db.execute(
             select(Notification.id, Notification.created_at).where(Notification.created_at < bound)
@@ -103,6 +116,73 @@ def candidates(db: Session, record_type: str, months: int, today: date) -> dict[
     else:  # audit rows are counted, never listed one by one (review only)
         return {}
     return {row[0]: due_on(_aware(row[1]), months) for row in rows}
+
+
+def referred_incidents() -> Select[tuple[int]]:
+    """Every incident a referral holds, in any way: linked to it, its trigger, the incident
+    of its assessment, or imported in the same spreadsheet row as a referral."""
+    held = union(
+        select(ReferralIncident.incident_id.label("incident_id")),
+        select(Referral.trigger_incident_id).where(Referral.trigger_incident_id.is_not(None)),
+        select(RiskAssessment.incident_id)
+        .join(Referral, Referral.assessment_id == RiskAssessment.id)
+        .where(RiskAssessment.incident_id.is_not(None)),
+        select(ImportedRow.incident_id).where(ImportedRow.referral_id.is_not(None)),
+    ).subquery()
+    return select(held.c.incident_id)
+
+
+def _in_progress() -> Select[tuple[int]]:
+    """Incidents with an assessment in draft or waiting for endorsement: never due, so
+    nobody's assessment is disposed of under them."""
+    return select(RiskAssessment.incident_id).where(
+        RiskAssessment.incident_id.is_not(None), RiskAssessment.status.in_(IN_PROGRESS)
+    )
+
+
+def _latest_activity() -> Subquery:
+    """(incident, when) for the last change to any of an incident's assessments or the
+    last document added to it: the clock runs from whichever is latest."""
+    changes = union(
+        select(
+            RiskAssessment.incident_id.label("incident_id"), RiskAssessment.updated_at.label("at")
+        ).where(RiskAssessment.incident_id.is_not(None)),
+        select(Attachment.incident_id, Attachment.uploaded_at).where(
+            Attachment.incident_id.is_not(None)
+        ),
+    ).subquery()
+    return (
+        select(changes.c.incident_id, func.max(changes.c.at).label("at"))
+        .group_by(changes.c.incident_id)
+        .subquery()
+    )
+
+
+def unreferred_incidents(
+    db: Session, bound: datetime, ids: list[int] | None = None
+) -> dict[int, datetime]:
+    """Incidents no referral holds, not disposed of, with no assessment in progress, whose
+    last activity (recorded, an assessment changed, a document added) was before `bound`:
+    id -> that last activity. `ids` narrows it (the disposal's second look)."""
+    latest = _latest_activity()
+    query = (
+        select(Incident.id, Incident.created_at, latest.c.at)
+        .outerjoin(latest, latest.c.incident_id == Incident.id)
+        .where(
+            Incident.created_at < bound,
+            latest.c.at.is_(None) | (latest.c.at < bound),
+            Incident.id.not_in(referred_incidents()),
+            Incident.id.not_in(_in_progress()),
+            _undisposed(DISPOSED_INCIDENT, Incident.id),  # type: ignore[arg-type]
+        )
+    )
+    if ids is not None:
+        query = query.where(Incident.id.in_(ids))
+    found = {}
+    for incident_id, created, changed in db.execute(query):
+        last = _aware(created)
+        found[incident_id] = max(last, _aware(changed)) if changed is not None else last
+    return found
 
 
 def _meeting_cases() -> Subquery:
@@ -231,6 +311,17 @@ def _references(
                 ", ".join(sorted(area.name for area in m.panel.areas)),
             )
             for m in meetings
+        }
+    if record_type == RecordType.UNREFERRED_INCIDENT.value:
+        # A number and the day it was recorded: no name, place or description.
+        found = db.execute(
+            select(Incident.id, Incident.created_at, Area.name)
+            .outerjoin(Area, Area.id == Incident.area_id)
+            .where(Incident.id.in_(ids))
+        ).all()
+        return {
+            row[0]: (f"Incident {row[0]}, recorded {format_date(_aware(row[1]))}", "", row[2] or "")
+            for row in found
         }
     rows = db.execute(
         select(Referral.id, Referral.reference, Referral.status, Area.name)

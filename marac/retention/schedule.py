@@ -23,6 +23,7 @@ MAX_MONTHS = 1200
 class RecordType(StrEnum):
     CLOSED_REFERRAL = "closed_referral"
     DECLINED_REFERRAL = "declined_referral"
+    UNREFERRED_INCIDENT = "unreferred_incident"
     MEETING = "meeting"
     NOTIFICATION = "notification"
     OUTBOX = "outbox"
@@ -71,6 +72,18 @@ SCHEDULE: tuple[Kind, ...] = (
         12,
         holdable=True,
         one="declined referral",
+    ),
+    Kind(
+        RecordType.UNREFERRED_INCIDENT,
+        "Incidents not referred",
+        # Never part of a case, so no case's disposal would ever reach them.
+        "Incidents never linked to a referral, with their risk assessments and attachments "
+        "(an incident with an assessment still in draft or waiting for endorsement is not "
+        "due)",
+        "after the incident, its assessments or its attachments last changed",
+        36,
+        holdable=True,
+        one="incident not referred",
     ),
     Kind(
         RecordType.MEETING,

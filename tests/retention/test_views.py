@@ -22,6 +22,7 @@ def _schedule_data(**months: int) -> dict[str, str]:
     values = {
         "closed_referral": 72,
         "declined_referral": 12,
+        "unreferred_incident": 36,
         "meeting": 72,
         "notification": 6,
         "outbox": 3,

@@ -20,6 +20,7 @@ from marac.audit.models import AuditEvent
 from marac.formatting import format_date
 from marac.imports.models import ImportedRow
 from marac.incidents.models import Incident
+from marac.incidents.titles import incident_title
 from marac.meetings.models import AgendaItem, CaseResearch
 from marac.notify.models import Notification, OutboxMessage
 from marac.operations import NotFound, allow
@@ -313,15 +314,19 @@ def _references(
             for m in meetings
         }
     if record_type == RecordType.UNREFERRED_INCIDENT.value:
-        # A number and the day it was recorded: no name, place or description.
+        # Its title (type and day) and the day it was recorded: no name, place or description.
         found = db.execute(
-            select(Incident.id, Incident.created_at, Area.name)
+            select(Incident, Area.name)
             .outerjoin(Area, Area.id == Incident.area_id)
             .where(Incident.id.in_(ids))
         ).all()
         return {
-            row[0]: (f"Incident {row[0]}, recorded {format_date(_aware(row[1]))}", "", row[2] or "")
-            for row in found
+            incident.id: (
+                f"{incident_title(incident)}, recorded {format_date(_aware(incident.created_at))}",
+                "",
+                area or "",
+            )
+            for incident, area in found
         }
     rows = db.execute(
         select(Referral.id, Referral.reference, Referral.status, Area.name)

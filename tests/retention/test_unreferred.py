@@ -230,7 +230,8 @@ def test_a_hold_survives_the_nightly_job_and_a_disposal(app: Flask, db: Session,
     page = client.get("/governance/retention").get_data(as_text=True)
     section = page[page.index(f'id="{UNREFERRED}"') : page.index('id="meeting"')]
     assert "Incidents not referred" in section and "2</strong> records have passed" in section
-    assert f"Incident {held.id}, recorded 10 January 2026" in section
+    # Named by its title (type and day) and when it was recorded: no id, name or place.
+    assert "Threats, 9 January 2026, recorded 10 January 2026" in section
     for secret in ("Bob", "Graffiti", "Carl", "CR/123"):
         assert secret not in section
     done = client.submit(

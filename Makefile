@@ -95,7 +95,7 @@ lint: install-test
 	$(BIN)/ruff format --check marac migrations tests benchmarks
 
 # The whole suite on SQLite, then on PostgreSQL in fresh databases, two workers each: one
-# after the other is faster on two cores than side by side (measured: 15 min against 18),
+# after the other is faster on two cores than side by side (measured: 14 min against 18),
 # and the browser tests are shared between the two runs (tests/conftest.py).
 test: install-test browser lint
 	@status=0; $(BIN)/python -m tests.postgres check || status=$$?; \

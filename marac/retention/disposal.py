@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import ColumnElement, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from marac.actions.models import Action, ActionReview, ActionUpdate
@@ -239,22 +240,30 @@ def _clear_case_work(db: Session, ids: list[int], actions: set[int], items: set[
                 .values(note="")
                 .execution_options(synchronize_session=False)
             )
-    if items:
-        db.execute(
-            update(AgendaItem)
-            .where(AgendaItem.id.in_(items))
-            .values(status_reason="", risks_identified="", version=AgendaItem.version + 1)
-            .execution_options(synchronize_session=False)
-        )
-        db.execute(
-            update(CaseInformation)
-            .where(CaseInformation.agenda_item_id.in_(items))
-            .values(information="")
-            .execution_options(synchronize_session=False)
-        )
+    _clear_panel_words(db, items, CaseResearch.referral_id.in_(ids))
+
+
+def _clear_panel_words(db: Session, items: Any, research: ColumnElement[bool]) -> None:
+    """The panel's words about cases: agenda items' reasons and risks, what was shared on
+    them, and agencies' research. Cleared when the case goes and again when its meetings do.
+
+    `items` is agenda item ids (a set or a subquery); `research` picks the research rows.
+    """
+    db.execute(
+        update(AgendaItem)
+        .where(AgendaItem.id.in_(items))
+        .values(status_reason="", risks_identified="", version=AgendaItem.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.execute(
+        update(CaseInformation)
+        .where(CaseInformation.agenda_item_id.in_(items))
+        .values(information="")
+        .execution_options(synchronize_session=False)
+    )
     db.execute(
         update(CaseResearch)
-        .where(CaseResearch.referral_id.in_(ids))
+        .where(research)
         .values(involvement="", risks="", can_offer="", version=CaseResearch.version + 1)
         .execution_options(synchronize_session=False)
     )
@@ -412,24 +421,7 @@ def dispose_meetings(db: Session, store: Store, ids: list[int]) -> Disposed:
         .execution_options(synchronize_session=False)
     )
     items = select(AgendaItem.id).where(AgendaItem.meeting_id.in_(ids))
-    db.execute(
-        update(AgendaItem)
-        .where(AgendaItem.meeting_id.in_(ids))
-        .values(status_reason="", risks_identified="", version=AgendaItem.version + 1)
-        .execution_options(synchronize_session=False)
-    )
-    db.execute(
-        update(CaseInformation)
-        .where(CaseInformation.agenda_item_id.in_(items))
-        .values(information="")
-        .execution_options(synchronize_session=False)
-    )
-    db.execute(
-        update(CaseResearch)
-        .where(CaseResearch.meeting_id.in_(ids))
-        .values(involvement="", risks="", can_offer="", version=CaseResearch.version + 1)
-        .execution_options(synchronize_session=False)
-    )
+    _clear_panel_words(db, items, CaseResearch.meeting_id.in_(ids))
     db.execute(
         update(ActionReview)
         .where(ActionReview.meeting_id.in_(ids))

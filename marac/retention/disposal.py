@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, or_, select, update
+from sqlalchemy import ColumnElement, Select, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from marac.actions.models import Action, ActionReview, ActionUpdate
@@ -69,25 +69,43 @@ def _mark(db: Session, kind: str, ids: Iterable[int]) -> None:
         db.add(DisposedRecord(record_type=kind, object_id=object_id))
 
 
-def _incidents_of(db: Session, referral_ids: set[int]) -> set[int]:
-    """Incidents a set of referrals are about: linked, triggering, or assessed."""
-    if not referral_ids:
-        return set()
-    linked = set(
-        db.scalars(
-            select(ReferralIncident.incident_id).where(
-                ReferralIncident.referral_id.in_(referral_ids)
-            )
-        )
+def _live_referrals(leaving: Iterable[int] = ()) -> Select[tuple[int]]:
+    """The referrals not disposed of (nor `leaving` now), as a subquery: their ids are
+    never fetched or sent back as parameters, so a batch costs the same in year ten."""
+    disposed = select(DisposedRecord.object_id).where(
+        DisposedRecord.record_type.in_(REFERRAL_TYPES)
     )
-    triggers = db.execute(
+    query = select(Referral.id).where(Referral.id.not_in(disposed))
+    leaving = sorted(set(leaving))
+    return query.where(Referral.id.not_in(leaving)) if leaving else query
+
+
+def _incidents_of(
+    db: Session, referrals: set[int] | Select[tuple[int]], among: set[int] | None = None
+) -> set[int]:
+    """Incidents the referrals are about: linked, triggering, or assessed; only those
+    `among` the given incidents when they are given."""
+    if isinstance(referrals, set) and not referrals:
+        return set()
+    linked_query = select(ReferralIncident.incident_id).where(
+        ReferralIncident.referral_id.in_(referrals)
+    )
+    trigger_query = (
         select(Referral.trigger_incident_id, RiskAssessment.incident_id)
         .outerjoin(RiskAssessment, RiskAssessment.id == Referral.assessment_id)
-        .where(Referral.id.in_(referral_ids))
-    ).all()
-    for trigger, assessed in triggers:
+        .where(Referral.id.in_(referrals))
+    )
+    if among is not None:
+        if not among:
+            return set()
+        linked_query = linked_query.where(ReferralIncident.incident_id.in_(among))
+        trigger_query = trigger_query.where(
+            or_(Referral.trigger_incident_id.in_(among), RiskAssessment.incident_id.in_(among))
+        )
+    linked = set(db.scalars(linked_query))
+    for trigger, assessed in db.execute(trigger_query).all():
         linked |= {i for i in (trigger, assessed) if i is not None}
-    return linked
+    return linked if among is None else linked & among
 
 
 def dispose_referrals(db: Session, store: Store, record_type: str, ids: list[int]) -> Disposed:
@@ -95,10 +113,9 @@ def dispose_referrals(db: Session, store: Store, record_type: str, ids: list[int
     result = Disposed(records=len(ids))
     if not ids:
         return result
-    gone = set(ids) | _disposed(db, *REFERRAL_TYPES)
-    others = set(db.scalars(select(Referral.id).where(Referral.id.not_in(gone))))
-
-    incidents = _incidents_of(db, set(ids)) - _incidents_of(db, others) - _disposed(db, INCIDENT)
+    others = _live_referrals(ids)
+    incidents = _incidents_of(db, set(ids)) - _disposed(db, INCIDENT)
+    incidents -= _incidents_of(db, others, among=incidents)
     assessments = set(
         db.scalars(
             select(RiskAssessment.id).where(
@@ -269,7 +286,9 @@ def _clear_panel_words(db: Session, items: Any, research: ColumnElement[bool]) -
     )
 
 
-def _anonymise_people(db: Session, ids: list[int], incidents: set[int], others: set[int]) -> int:
+def _anonymise_people(
+    db: Session, ids: list[int], incidents: set[int], others: Select[tuple[int]]
+) -> int:
     """Anonymise each person of these cases that nothing undisposed still holds."""
     people = set(
         db.scalars(
@@ -301,15 +320,15 @@ def _people_of_incidents(db: Session, incidents: set[int]) -> set[int]:
     return people
 
 
-def _anonymise(db: Session, people: set[int], others: set[int]) -> int:
+def _anonymise(db: Session, people: set[int], others: Select[tuple[int]]) -> int:
     """Anonymise those of `people` nothing undisposed still holds: a referral in `others`
     (the referrals not disposed of), an incident, perpetrator entry or assessment not
     disposed of, or a possible match a coordinator has still to decide."""
     people -= _disposed(db, PERSON)
     if not people:
         return 0
-    kept_incidents = select(DisposedRecord.object_id).where(DisposedRecord.record_type == INCIDENT)
-    kept_assessments = select(DisposedRecord.object_id).where(
+    gone_incidents = select(DisposedRecord.object_id).where(DisposedRecord.record_type == INCIDENT)
+    gone_assessments = select(DisposedRecord.object_id).where(
         DisposedRecord.record_type == ASSESSMENT
     )
     held = set(
@@ -322,21 +341,21 @@ def _anonymise(db: Session, people: set[int], others: set[int]) -> int:
     held |= set(
         db.scalars(
             select(Incident.person_id).where(
-                Incident.person_id.in_(people), Incident.id.not_in(kept_incidents)
+                Incident.person_id.in_(people), Incident.id.not_in(gone_incidents)
             )
         )
     )
     held |= set(
         db.scalars(
             select(Perpetrator.person_id).where(
-                Perpetrator.person_id.in_(people), Perpetrator.incident_id.not_in(kept_incidents)
+                Perpetrator.person_id.in_(people), Perpetrator.incident_id.not_in(gone_incidents)
             )
         )
     )
     held |= set(
         db.scalars(
             select(RiskAssessment.person_id).where(
-                RiskAssessment.person_id.in_(people), RiskAssessment.id.not_in(kept_assessments)
+                RiskAssessment.person_id.in_(people), RiskAssessment.id.not_in(gone_assessments)
             )
         )
     )
@@ -387,10 +406,7 @@ def dispose_incidents(db: Session, store: Store, ids: list[int]) -> Disposed:
     _mark(db, INCIDENT, incidents)
     _mark(db, ASSESSMENT, assessments)
     db.flush()
-    others = set(
-        db.scalars(select(Referral.id).where(Referral.id.not_in(_disposed(db, *REFERRAL_TYPES))))
-    )
-    result.people = _anonymise(db, _people_of_incidents(db, incidents), others)
+    result.people = _anonymise(db, _people_of_incidents(db, incidents), _live_referrals())
     return result
 
 

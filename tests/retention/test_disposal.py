@@ -281,3 +281,32 @@ def test_the_nightly_task_lists_what_is_due_today(app: Flask, db: Session) -> No
     with app.app_context():
         list_due_records.call_local()
     assert _listed(db) == {world.r1.id, world.r4.id}
+
+
+def test_a_disposal_batch_never_sends_the_live_referrals_ids(app: Flask, db: Session) -> None:
+    """What is still live is a subquery: no statement's parameters grow with the history."""
+    from sqlalchemy import event
+
+    world = RetentionBorough(db)
+    for _ in range(60):
+        make_referral(db, make_person(db), world.area, referrer=world.officer)
+    engine = db.get_bind()
+    counts: list[int] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        rows = parameters if executemany else [parameters]
+        counts.extend(len(row or ()) for row in rows)
+
+    with app.app_context():
+        operations.list_due(db, R1_DUE)
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            with clock_at(_noon(R1_DUE)):
+                job = operations.request_disposal(db, world.governance, CLOSED, R1_DUE)
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+    db.expire_all()
+    finished = db.get(Job, job.id)
+    assert finished is not None and finished.status == "done", finished and finished.error
+    assert counts and max(counts) < 60, max(counts)
+    assert db.get(Person, world.victim.id).full_name == "Removed"  # type: ignore[union-attr]
